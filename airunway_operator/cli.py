@@ -1,0 +1,51 @@
+"""Command line of the operator: `airunway-operator run [--namespace NS ...]`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from airunway_operator.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="airunway-operator", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run the operator against the current kubeconfig")
+    run.add_argument(
+        "-n",
+        "--namespace",
+        action="append",
+        default=[],
+        metavar="NS",
+        help="watch ModelDeployments only in this namespace (repeatable); default: all namespaces",
+    )
+    run.add_argument("--health-port", type=int, help="port of /healthz (default 8081, AIRUNWAY_HEALTH_PORT)")
+    run.add_argument("-v", "--verbose", action="store_true", help="log at INFO with more detail")
+    run.add_argument("--debug", action="store_true", help="log at DEBUG")
+    run.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as err:
+        print(f"airunway-operator: invalid settings: {err}", file=sys.stderr)
+        return 2
+    if args.health_port is not None:
+        settings = settings.model_copy(update={"health_port": args.health_port})
+    from airunway_operator import runner
+
+    runner.run(settings, namespaces=tuple(args.namespace), verbose=args.verbose, debug=args.debug, quiet=args.quiet)
+    logging.getLogger("airunway").info("Operator stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Thin kopf handlers: each routes one event to the reconcile layer and applies its outcome."""

@@ -1,0 +1,29 @@
+"""One frozen settings object, parsed once from AIRUNWAY_* environment variables at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Process-level configuration. Command-line flags of `airunway-operator run` win over these."""
+
+    model_config = SettingsConfigDict(env_prefix="AIRUNWAY_", frozen=True, use_attribute_docstrings=True)
+
+    health_host: str = "127.0.0.1"
+    """Address of the liveness endpoint (`/healthz`)."""
+    health_port: int = Field(default=8081, ge=1, le=65535)
+    """Port of the liveness endpoint (`/healthz`)."""
+    metrics_port: int = Field(default=8080, ge=0, le=65535)
+    """Port of the Prometheus metrics endpoint; 0 disables it."""
+    webhook_host: str = "127.0.0.1"
+    """Address the admission webhook server listens on."""
+    webhook_port: int = Field(default=9443, ge=1, le=65535)
+    """Port of the admission webhook server."""
+    webhook_cert_dir: Path | None = None
+    """Directory holding tls.crt, tls.key and ca.crt for the webhook (e.g. a mounted Secret)."""
+    log_format: str = Field(default="plain", pattern="^(plain|full|json)$")
+    """Log line format: plain, full or json."""
