@@ -42,7 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings.model_copy(update={"health_port": args.health_port})
     from airunway_operator import runner
 
-    runner.run(settings, namespaces=tuple(args.namespace), verbose=args.verbose, debug=args.debug, quiet=args.quiet)
+    runner.run(
+        settings, namespaces=tuple(args.namespace), verbose=args.verbose, debug=args.debug, quiet=args.quiet
+    )
     logging.getLogger("airunway").info("Operator stopped")
     return 0
 

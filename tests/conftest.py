@@ -8,11 +8,13 @@ control-plane binary is an error, never a skip.
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kubernetes import client, config
@@ -48,6 +50,13 @@ class Cluster:
     def custom(self) -> client.CustomObjectsApi:
         return client.CustomObjectsApi(self.api_client)
 
+    def get_json(self, path: str, accept: str = "application/json") -> Any:
+        """GET a raw API path (discovery, OpenAPI, tables) and decode the JSON answer."""
+        url = self.api_client.configuration.host + path
+        response = self.api_client.call_api("GET", url, header_params={"Accept": accept})
+        response.read()
+        return json.loads(response.data)
+
 
 def _guard_context(kubeconfig: Path) -> None:
     _, active = config.list_kube_config_contexts(str(kubeconfig))
@@ -61,7 +70,7 @@ def cluster() -> Iterator[Cluster]:
     started_here = not plane.is_running(layout)
     try:
         plane.up(layout)
-    except binaries.MissingBinaries as err:
+    except binaries.MissingBinariesError as err:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true and the control plane cannot start: {err}", pytrace=False)
         pytest.skip(str(err))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import kopf
@@ -11,7 +10,5 @@ from airunway_operator.api import constants
 
 
 @kopf.on.event(constants.GROUP, constants.VERSION, constants.MODELDEPLOYMENT_PLURAL)
-def modeldeployment_event(
-    type: str | None, name: str, namespace: str | None, logger: logging.Logger, **_: Any
-) -> None:
-    logger.debug("Observed ModelDeployment event", extra={"event": type, "name": name, "namespace": namespace})
+def modeldeployment_event(type: str, logger: kopf.Logger, **_: Any) -> None:
+    logger.debug("Observed ModelDeployment event", extra={"event": type})

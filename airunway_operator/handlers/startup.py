@@ -9,7 +9,7 @@ import kopf
 
 
 @kopf.on.startup()
-def operator_configure(settings: kopf.OperatorSettings, logger: logging.Logger, **_: Any) -> None:
+def operator_configure(settings: kopf.OperatorSettings, logger: kopf.Logger, **_: Any) -> None:
     # We post our own Events; kopf's per-handler "Handler succeeded" events would be noise.
     settings.posting.level = logging.WARNING
     # Kopf must never add its own finalizers or progress annotations for pure watchers.

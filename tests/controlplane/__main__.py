@@ -1,4 +1,4 @@
-"""Command line for the local control plane: `python -m tests.controlplane up|down|status|env|install|demo`."""
+"""Command line for the local control plane: `python -m tests.controlplane COMMAND`."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
         reused = plane.is_running(layout)
         try:
             plane.up(layout, gpu_nodes=args.gpu_nodes)
-        except (binaries.MissingBinaries, plane.PlaneError, TimeoutError) as err:
+        except (binaries.MissingBinariesError, plane.PlaneError, TimeoutError) as err:
             print(f"cluster-up failed: {err}", file=sys.stderr)
             return 1
         verb = "reused" if reused else f"started in {time.monotonic() - started:.1f}s"
@@ -36,7 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "install":
         kubeconfig = os.environ.get("KUBECONFIG") or None
         names = install.install_all(kubeconfig)
-        print(f"installed {len(names)} CRDs into {kubeconfig or 'the default kubeconfig'}: {', '.join(names)}")
+        print(
+            f"installed {len(names)} CRDs into {kubeconfig or 'the default kubeconfig'}: {', '.join(names)}"
+        )
     elif args.command == "demo":
         for line in demo.apply(os.environ.get("KUBECONFIG") or None):
             print(f"created {line}")

@@ -14,7 +14,7 @@ HERE = Path(__file__).resolve().parent
 NAMES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
 
 
-class MissingBinaries(RuntimeError):
+class MissingBinariesError(RuntimeError):
     """Raised when a binary is missing; the message says how to build it."""
 
 
@@ -44,7 +44,7 @@ def _candidates(name: str, env: Mapping[str, str]) -> list[Path]:
 
 
 def find(env: Mapping[str, str] | None = None) -> dict[str, Path]:
-    """Return the path of every control-plane binary, or raise MissingBinaries."""
+    """Return the path of every control-plane binary, or raise MissingBinariesError."""
     env = os.environ if env is None else env
     found: dict[str, Path] = {}
     missing: list[str] = []
@@ -55,7 +55,7 @@ def find(env: Mapping[str, str] | None = None) -> dict[str, Path]:
         else:
             found[name] = path
     if missing:
-        raise MissingBinaries(
+        raise MissingBinariesError(
             f"control-plane binaries not found: {', '.join(missing)}; "
             "build them once with `make testenv-build` (cached under ~/.cache/airunway-testenv)"
         )
@@ -66,5 +66,5 @@ def kwok_stages(kwok_binary: Path) -> Path:
     """The kwok Stage documents assembled by build.sh next to the kwok binary."""
     stages = kwok_binary.parent / "stages.yaml"
     if not stages.exists():
-        raise MissingBinaries(f"{stages} is missing; rerun tests/controlplane/build.sh kwok")
+        raise MissingBinariesError(f"{stages} is missing; rerun tests/controlplane/build.sh kwok")
     return stages

@@ -86,7 +86,9 @@ def _builder(subject: x509.Name, issuer: x509.Name, public_key: rsa.RSAPublicKey
     )
 
 
-def _leaf_cert(leaf: Leaf, ca_key: rsa.RSAPrivateKey, ca_name: x509.Name) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
+def _leaf_cert(
+    leaf: Leaf, ca_key: rsa.RSAPrivateKey, ca_name: x509.Name
+) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
     key = _new_key()
     usage = ExtendedKeyUsageOID.SERVER_AUTH if leaf.server else ExtendedKeyUsageOID.CLIENT_AUTH
     builder = (

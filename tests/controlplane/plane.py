@@ -97,7 +97,7 @@ def _start(layout: Layout, name: str, argv: Sequence[str]) -> None:
     layout.logs.mkdir(parents=True, exist_ok=True)
     layout.pids.mkdir(parents=True, exist_ok=True)
     with (layout.logs / f"{name}.log").open("ab") as log:
-        proc = subprocess.Popen(  # noqa: S603 - fixed argv built here
+        proc = subprocess.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -106,6 +106,15 @@ def _start(layout: Layout, name: str, argv: Sequence[str]) -> None:
             cwd=layout.state,
         )
     _pid_file(layout, name).write_text(str(proc.pid))
+    # Until exec() completes, /proc/<pid>/cmdline still shows our Python; wait for the real binary.
+    deadline = time.monotonic() + 5
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            if os.readlink(f"/proc/{proc.pid}/exe") == os.path.realpath(argv[0]):
+                break
+        except OSError:
+            pass
+        time.sleep(0.01)
 
 
 def _stop(layout: Layout, name: str, grace: float = 10.0) -> None:
@@ -158,7 +167,7 @@ def _ssl_context(layout: Layout) -> ssl.SSLContext:
 
 def _get(url: str, ctx: ssl.SSLContext | None = None, timeout: float = 2.0) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, context=ctx, timeout=timeout) as resp:  # noqa: S310
+        with urllib.request.urlopen(url, context=ctx, timeout=timeout) as resp:
             return int(resp.status), bytes(resp.read())
     except urllib.error.HTTPError as err:
         return int(err.code), b""

@@ -80,5 +80,5 @@ def test_pod_asking_more_gpus_than_any_node_stays_pending(cluster: Cluster, name
         return scheduled.message if scheduled and scheduled.reason == "Unschedulable" else None
 
     message = wait_for(unschedulable, 60, "the scheduler to report the pod Unschedulable")
-    assert "Insufficient nvidia.com/gpu" in message
+    assert "Insufficient nvidia.com/gpu" in str(message)
     assert cluster.core.read_namespaced_pod_status("too-big", namespace).status.phase == "Pending"

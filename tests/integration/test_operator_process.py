@@ -26,7 +26,7 @@ def _free_port() -> int:
 
 def _healthy(port: int) -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as resp:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as resp:
             return bool(resp.status == 200)
     except OSError:
         return False
@@ -85,8 +85,13 @@ def test_operator_starts_watches_both_kinds_and_stops_on_sigterm(
     cluster.custom.create_namespaced_custom_object(
         constants.GROUP, constants.VERSION, namespace, constants.MODELDEPLOYMENT_PLURAL, _md("watched")
     )
-    wait_for(lambda: "Observed ModelDeployment event" in op.output(), 30, "the operator to see the ModelDeployment")
-    assert f"Watching for {constants.PROVIDERCONFIG_PLURAL}" in op.output() or "inferenceproviderconfigs" in op.output()
+    wait_for(
+        lambda: "Observed ModelDeployment event" in op.output(), 30, "the operator to see the ModelDeployment"
+    )
+    assert (
+        f"Watching for {constants.PROVIDERCONFIG_PLURAL}" in op.output()
+        or "inferenceproviderconfigs" in op.output()
+    )
 
     assert op.stop() == 0, op.output()
     assert not _healthy(op.port)
