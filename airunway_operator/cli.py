@@ -25,6 +25,15 @@ def _parser() -> argparse.ArgumentParser:
         help="watch ModelDeployments only in this namespace (repeatable); default: all namespaces",
     )
     run.add_argument("--health-port", type=int, help="port of /healthz (default 8081, AIRUNWAY_HEALTH_PORT)")
+    run.add_argument("--webhook-port", type=int, help="port of the admission webhook (default 9443)")
+    run.add_argument(
+        "--no-webhook", action="store_true", help="do not serve the admission webhook (CRD rules still apply)"
+    )
+    run.add_argument(
+        "--register-webhook",
+        action="store_true",
+        help="register the webhook configuration for this process's URL and remove it on exit (development)",
+    )
     run.add_argument("-v", "--verbose", action="store_true", help="log at INFO with more detail")
     run.add_argument("--debug", action="store_true", help="log at DEBUG")
     run.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
@@ -38,8 +47,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as err:
         print(f"airunway-operator: invalid settings: {err}", file=sys.stderr)
         return 2
+    overrides: dict[str, object] = {}
     if args.health_port is not None:
-        settings = settings.model_copy(update={"health_port": args.health_port})
+        overrides["health_port"] = args.health_port
+    if args.webhook_port is not None:
+        overrides["webhook_port"] = args.webhook_port
+    if args.no_webhook:
+        overrides["webhook_enabled"] = False
+    if args.register_webhook:
+        overrides["webhook_register"] = True
+    settings = settings.model_copy(update=overrides)
     from airunway_operator import runner
 
     runner.run(

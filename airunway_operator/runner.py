@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import kopf
 
+from airunway_operator.kube import client
 from airunway_operator.settings import Settings
 
 
@@ -19,6 +20,9 @@ def run(
     # Importing the handler modules registers them with kopf's default registry.
     from airunway_operator.handlers import modeldeployment, providerconfig, startup  # noqa: F401
 
+    if settings.webhook_enabled:
+        from airunway_operator.handlers import admission  # noqa: F401
+
     log_format = {"json": kopf.LogFormat.JSON, "full": kopf.LogFormat.FULL}.get(
         settings.log_format, kopf.LogFormat.PLAIN
     )
@@ -28,5 +32,5 @@ def run(
         clusterwide=not namespaces,
         namespaces=namespaces,
         liveness_endpoint=f"http://{settings.health_host}:{settings.health_port}/healthz",
-        memo=kopf.Memo(settings=settings),
+        memo=kopf.Memo(settings=settings, api_client=client.new_api_client()),
     )

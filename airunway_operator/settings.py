@@ -19,11 +19,21 @@ class Settings(BaseSettings):
     """Port of the liveness endpoint (`/healthz`)."""
     metrics_port: int = Field(default=8080, ge=0, le=65535)
     """Port of the Prometheus metrics endpoint; 0 disables it."""
+    webhook_enabled: bool = True
+    """Serve the validating admission webhook."""
     webhook_host: str = "127.0.0.1"
     """Address the admission webhook server listens on."""
     webhook_port: int = Field(default=9443, ge=1, le=65535)
     """Port of the admission webhook server."""
     webhook_cert_dir: Path | None = None
-    """Directory holding tls.crt, tls.key and ca.crt for the webhook (e.g. a mounted Secret)."""
+    """Directory holding tls.crt, tls.key and ca.crt for the webhook (e.g. a mounted Secret);
+    unset means a throw-away self-signed certificate for webhook_host."""
+    webhook_register: bool = False
+    """Register the ValidatingWebhookConfiguration pointing at https://webhook_host:webhook_port and
+    remove it on exit (loopback development; clusters use config/webhook/)."""
+    @property
+    def webhook_url(self) -> str:
+        return f"https://{self.webhook_host}:{self.webhook_port}"
+
     log_format: str = Field(default="plain", pattern="^(plain|full|json)$")
     """Log line format: plain, full or json."""

@@ -1,0 +1,1 @@
+"""Admission: the webhook configuration we ship and the review of one admission request."""

@@ -1,0 +1,39 @@
+"""Classify Kubernetes API errors by HTTP status and Status details, never by message text."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kubernetes.client.rest import ApiException
+
+
+def _status(err: ApiException) -> dict[str, Any]:
+    try:
+        body = json.loads(err.body or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def is_not_found(err: ApiException) -> bool:
+    return bool(err.status == 404)
+
+
+def is_object_missing(err: ApiException) -> bool:
+    """404 for a named object of a served kind (the Status names the object)."""
+    details = _status(err).get("details") or {}
+    return is_not_found(err) and bool(details.get("name"))
+
+
+def is_kind_missing(err: ApiException) -> bool:
+    """404 because the resource type itself is not served (CRD not installed)."""
+    return is_not_found(err) and not is_object_missing(err)
+
+
+def is_forbidden(err: ApiException) -> bool:
+    return bool(err.status in (401, 403))
+
+
+def is_conflict(err: ApiException) -> bool:
+    return bool(err.status == 409)

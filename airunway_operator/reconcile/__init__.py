@@ -1,0 +1,1 @@
+"""Async orchestration: gather inputs once, decide with the pure core, act through `kube`. No kopf here."""

@@ -1,0 +1,137 @@
+"""The two admission entry points for ModelDeployments (SPEC-core §2.3, §2.4) and the lookup question.
+
+Reads raw bodies as the API server sends them, judges their effective values (`defaults`) with
+every rule module, and folds all problems into one `Verdict`. Never raises and never reads the
+cluster: the handler asks `provider_to_look_up`, performs that read itself, and passes the
+outcome in. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from airunway_operator.api.modeldeployment import ModelDeploymentSpec
+from airunway_operator.validation import (
+    defaults,
+    immutability,
+    overrides,
+    parsing,
+    paths,
+    provider,
+    resources,
+    storage,
+    warnings,
+)
+from airunway_operator.validation import spec as spec_rules
+from airunway_operator.validation.lookup import ProviderLookup
+from airunway_operator.validation.result import ErrorKind, FieldError, Verdict, shown
+
+
+def provider_to_look_up(body: Mapping[str, Any]) -> str | None:
+    """Name of the InferenceProviderConfig the handler must read before validating `body`, if any."""
+    try:
+        parsed = parsing.read(body)
+        return provider.to_look_up(parsed.spec, parsed.annotations) if parsed.spec is not None else None
+    except Exception:  # the question must not fail the review; validation reports the cause
+        return None
+
+
+def validate_create(body: Mapping[str, Any], provider_lookup: ProviderLookup) -> Verdict:
+    """Every problem of a new ModelDeployment, plus warnings."""
+    return _guarded(body, lambda: _review(body, provider_lookup, creating=True))
+
+
+def validate_update(
+    body: Mapping[str, Any], old: Mapping[str, Any], provider_lookup: ProviderLookup
+) -> Verdict:
+    """Every problem of an updated ModelDeployment, including forbidden changes from `old`.
+
+    An object being deleted is always admitted, so validation can never block finalizer removal
+    (the webhook configuration skips such requests too; this is the second line).
+    """
+    if parsing.has_deletion_timestamp(body):
+        return Verdict(name=parsing.read(body).name)
+    return _guarded(
+        body, lambda: _with_immutability(_review(body, provider_lookup, creating=False), body, old)
+    )
+
+
+def _review(body: Mapping[str, Any], provider_lookup: ProviderLookup, *, creating: bool) -> Verdict:
+    parsed = parsing.read(body)
+    errors = _name_errors(parsed.name) if creating else []
+    errors += parsed.errors
+    block = parsed.raw_spec.get("provider")
+    if parsed.spec is None:
+        if isinstance(block, Mapping):
+            errors += overrides.check(block, None)
+        return Verdict(tuple(errors), (), parsed.name)
+    spec = defaults.effective_spec(parsed.spec, parsed.name)
+    mocker = spec_rules.is_dynamo_mocker(parsed.annotations, spec)
+    provider_errors, provider_warnings = provider.check(spec, parsed.annotations, provider_lookup)
+    errors += [
+        *spec_rules.check_image(spec),
+        *spec_rules.check_args(spec),
+        *spec_rules.check_model_id(spec),
+        *(overrides.check(block, _provider_name(spec)) if isinstance(block, Mapping) else []),
+        *spec_rules.check_mocker_engine(spec, mocker),
+        *provider_errors,
+        *spec_rules.check_disaggregated(spec, mocker),
+        *storage.check(_volumes(spec), parsed.name),
+        *resources.check(spec),
+    ]
+    return Verdict(tuple(errors), (*warnings.collect(spec), *provider_warnings), parsed.name)
+
+
+def _with_immutability(verdict: Verdict, body: Mapping[str, Any], old: Mapping[str, Any]) -> Verdict:
+    new, previous = parsing.read(body), parsing.read(old)
+    if new.spec is None:
+        return verdict
+    if previous.spec is None:
+        return verdict.with_warnings(
+            "The stored ModelDeployment could not be read, so changes to immutable fields were not checked"
+        )
+    errors = immutability.check(
+        defaults.effective_spec(new.spec, new.name),
+        defaults.effective_spec(previous.spec, previous.name or new.name),
+        parsing.status_provider_name(old),
+    )
+    return Verdict((*verdict.errors, *errors), verdict.warnings, verdict.name)
+
+
+def _name_errors(name: str) -> list[FieldError]:
+    """Rule 1 (create only): dots would leak into derived claim, Job and Service names."""
+    if "." not in name:
+        return []
+    message = (
+        f"metadata.name {shown(name)} must not contain dots, because it prefixes the names of created "
+        "claims, Jobs and Services; use dashes instead"
+    )
+    return [FieldError(paths.METADATA_NAME, ErrorKind.INVALID, message)]
+
+
+def _provider_name(spec: ModelDeploymentSpec) -> str | None:
+    return spec.provider.name if spec.provider is not None else None
+
+
+def _volumes(spec: ModelDeploymentSpec) -> tuple[Any, ...]:
+    storage_spec = spec.model.storage
+    return storage_spec.volumes or () if storage_spec is not None else ()
+
+
+def _guarded(body: object, review: Callable[[], Verdict]) -> Verdict:
+    """Admission must always answer: a bug in a rule becomes one internal error, not a crash."""
+    try:
+        return review()
+    except Exception as error:  # deliberately broad: see docstring
+        message = (
+            f"spec could not be validated because of an internal error ({type(error).__name__}); report it"
+        )
+        return Verdict((FieldError(paths.SPEC, ErrorKind.INTERNAL, message),), (), _safe_name(body))
+
+
+def _safe_name(body: object) -> str:
+    try:
+        return parsing.read(body).name
+    except Exception:
+        return ""

@@ -1,0 +1,120 @@
+"""Run `airunway-operator run` as a real child process against the local control plane."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from kubernetes import client
+from kubernetes.client.rest import ApiException
+
+from airunway_operator.admission import configuration
+from airunway_operator.api import constants
+from airunway_operator.kube import webhooks
+from tests.support import REPO, wait_for
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as resp:
+            return bool(resp.status == 200)
+    except OSError:
+        return False
+
+
+class Operator:
+    """One operator process with its own health and webhook ports and a log file."""
+
+    def __init__(self, kubeconfig: Path, log: Path, *args: str) -> None:
+        self.health_port = free_port()
+        self.webhook_port = free_port()
+        self.log = log
+        env = {
+            **os.environ,
+            "KUBECONFIG": str(kubeconfig),
+            "AIRUNWAY_HEALTH_PORT": str(self.health_port),
+            "AIRUNWAY_WEBHOOK_PORT": str(self.webhook_port),
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "airunway_operator", "run", "--debug", *args],
+            cwd=REPO,
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_healthy(self, timeout: float = 60) -> None:
+        wait_for(
+            lambda: healthy(self.health_port) or self.proc.poll() is not None, timeout, "/healthz to answer"
+        )
+        assert self.proc.poll() is None, self.output()
+
+    def stop(self, timeout: float = 30) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=timeout)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _webhook_probe(name: str) -> dict[str, object]:
+    """A ModelDeployment only the webhook rejects (a forbidden override key)."""
+    return {
+        "apiVersion": f"{constants.GROUP}/{constants.VERSION}",
+        "kind": "ModelDeployment",
+        "metadata": {"name": name},
+        "spec": {
+            "model": {"id": "Qwen/Qwen2.5-0.5B-Instruct"},
+            "engine": {"type": "vllm"},
+            "provider": {"overrides": {"hostNetwork": True}},
+        },
+    }
+
+
+def webhook_answers(api_client: client.ApiClient, namespace: str) -> bool:
+    """True once the registered webhook itself denies a dry-run create."""
+    try:
+        client.CustomObjectsApi(api_client).create_namespaced_custom_object(
+            constants.GROUP,
+            constants.VERSION,
+            namespace,
+            constants.MODELDEPLOYMENT_PLURAL,
+            _webhook_probe("webhook-probe"),
+            dry_run="All",
+        )
+    except ApiException as err:
+        return "admission webhook" in str(err.body) and "denied" in str(err.body)
+    return False
+
+
+def registration_exists(api_client: client.ApiClient) -> bool:
+    try:
+        client.AdmissionregistrationV1Api(api_client).read_validating_webhook_configuration(
+            configuration.NAME
+        )
+    except ApiException as err:
+        if err.status == 404:
+            return False
+        raise
+    return True
+
+
+def deregister(api_client: client.ApiClient) -> None:
+    """Remove the webhook registration a killed operator left behind."""
+    webhooks.deregister(api_client, configuration.NAME)
