@@ -39,9 +39,14 @@ lint: venv ## ruff, format check and import-layer contracts
 typecheck: venv ## mypy --strict
 	$(PY) -m mypy
 
-.PHONY: crds
-crds: venv ## regenerate crds/ from the typed models
+.PHONY: manifests
+manifests: venv ## regenerate crds/ and config/webhook/ from their single sources
 	$(PY) -m airunway_operator.api.crdgen
+	$(PY) -m airunway_operator.admission.configuration
+
+.PHONY: bench
+bench: venv testenv-build ## print benchmark figures (needs no running plane; starts or reuses one)
+	$(PY) -m benchmarks.webhook_latency
 
 .PHONY: testenv-build
 testenv-build: ## build or reuse the cached etcd, kube-* and kwok binaries
@@ -60,13 +65,13 @@ install: venv ## install our CRDs and the vendored third-party CRDs into $$KUBEC
 	$(PY) -m tests.controlplane install
 
 .PHONY: run
-run: venv ## run the operator in the foreground against $$KUBECONFIG
-	$(VENV)/bin/airunway-operator run
+run: venv ## run the operator in the foreground against $$KUBECONFIG (webhook on https://127.0.0.1:9443)
+	$(VENV)/bin/airunway-operator run --register-webhook
 
 .PHONY: demo
 demo: cluster-up install ## local plane + CRDs + providers + samples, then the operator in the foreground
 	$(PY) -m tests.controlplane demo
-	$(VENV)/bin/airunway-operator run
+	$(VENV)/bin/airunway-operator run --register-webhook
 
 .PHONY: test-unit
 test-unit: venv ## pure unit and schema tests (no cluster)
