@@ -14,9 +14,16 @@ from typing import Any, Final, TypeAlias
 JsonDict: TypeAlias = dict[str, Any]
 
 #: Key under which CEL rules (`x-kubernetes-validations`) are attached to a model or a field.
-#: No rule is declared yet; adding `validations(cel_rule(...))` to a `json_schema_extra` is enough
-#: for `crdgen` to publish it.
+#: Adding `validations(cel_rule(...))` to a `json_schema_extra` is enough for `crdgen` to publish it;
+#: the ModelDeployment rules themselves live in `celrules`.
 VALIDATIONS: Final = "x-kubernetes-validations"
+
+#: The `reason` values a CEL rule may carry; they pick the error kind (and HTTP status) the API
+#: server reports. Without one the API server reports FieldValueInvalid.
+REASON_INVALID: Final = "FieldValueInvalid"
+REASON_REQUIRED: Final = "FieldValueRequired"
+REASON_FORBIDDEN: Final = "FieldValueForbidden"
+REASON_DUPLICATE: Final = "FieldValueDuplicate"
 
 INT32: Final[JsonDict] = {"format": "int32"}
 INT64: Final[JsonDict] = {"format": "int64"}
@@ -40,16 +47,46 @@ QUANTITY_PATTERN: Final = (
 DNS_LABEL_PATTERN: Final = r"^[a-z0-9]([a-z0-9\-]*[a-z0-9])?$"
 
 
+def schema_only(**keywords: Any) -> JsonDict:
+    """OpenAPI keywords (by their OpenAPI names) published in the CRD but not checked when parsing.
+
+    For bounds the API server enforces while the typed model must still read any stored object:
+    objects stored before a bound existed keep their values (CRD validation ratcheting), and the
+    webhook reports such values with upstream's own messages rather than as parse errors.
+    """
+    return dict(keywords)
+
+
 def list_map(*keys: str) -> JsonDict:
     """Markers for a list whose items are merged and de-duplicated by `keys`."""
     return {"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": list(keys)}
 
 
-def cel_rule(rule: str, message: str, field_path: str | None = None) -> JsonDict:
-    """One entry of `x-kubernetes-validations`."""
+def cel_rule(
+    rule: str,
+    message: str,
+    field_path: str | None = None,
+    *,
+    reason: str | None = None,
+    message_expression: str | None = None,
+    optional_old_self: bool = False,
+) -> JsonDict:
+    """One entry of `x-kubernetes-validations`.
+
+    `message` is always set: it is the fallback when `message_expression` fails to evaluate.
+    `field_path` (relative to where the rule sits, no list indexes) names the field the error is
+    reported on; `optional_old_self` makes a transition rule run on create too (`oldSelf` is then an
+    empty optional).
+    """
     entry: JsonDict = {"rule": rule, "message": message}
+    if message_expression is not None:
+        entry["messageExpression"] = message_expression
     if field_path is not None:
         entry["fieldPath"] = field_path
+    if reason is not None:
+        entry["reason"] = reason
+    if optional_old_self:
+        entry["optionalOldSelf"] = True
     return entry
 
 

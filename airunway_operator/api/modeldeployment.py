@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
-from airunway_operator.api import constants, markers
+from airunway_operator.api import celrules, constants, markers
 from airunway_operator.api.constants import AccessMode, EngineType, ModelSource, ServingMode, VolumePurpose
 from airunway_operator.api.corev1 import EnvVar, Quantity, Toleration
 from airunway_operator.api.meta import ApiModel, ObjectMeta
@@ -41,19 +41,27 @@ __all__ = [
 ]
 
 VolumeName = Annotated[str, Field(max_length=63, pattern=markers.DNS_LABEL_PATTERN)]
+_MEMORY_RULES = markers.validations(*celrules.MEMORY)
+_REPLICAS = markers.merge(markers.INT32, markers.schema_only(maximum=celrules.MAX_REPLICAS))
 
 
 class StorageVolume(ApiModel):
     """A PersistentVolumeClaim mounted into the inference containers."""
 
+    model_config = ConfigDict(json_schema_extra=markers.validations(*celrules.VOLUME))
+
     name: VolumeName
     """Unique name of the volume in this list (DNS label, at most 63 characters)."""
 
-    claim_name: str | None = None
+    claim_name: str | None = Field(
+        default=None, json_schema_extra=markers.schema_only(maxLength=celrules.MAX_CLAIM_NAME_LENGTH)
+    )
     """PersistentVolumeClaim in the same namespace. Required without size; with size it defaults to
     <deployment>-<volume> and must equal that name."""
 
-    mount_path: str | None = None
+    mount_path: str | None = Field(
+        default=None, json_schema_extra=markers.schema_only(maxLength=celrules.MAX_MOUNT_PATH_LENGTH)
+    )
     """Absolute path where the volume is mounted. Defaults to /model-cache for modelCache and
     /compilation-cache for compilationCache; required for custom."""
 
@@ -64,7 +72,7 @@ class StorageVolume(ApiModel):
     read_only: bool = False
     """Mount the volume read-only. Not allowed together with size."""
 
-    size: Quantity | None = None
+    size: Quantity | None = Field(default=None, json_schema_extra=markers.validations(*celrules.SIZE))
     """Requested capacity (for example 100Gi). When set, a claim is created and owned by the deployment;
     when unset, claimName must name an existing claim."""
 
@@ -80,13 +88,17 @@ class StorageSpec(ApiModel):
     """Persistent storage for model weights and caches."""
 
     volumes: tuple[StorageVolume, ...] | None = Field(
-        default=None, max_length=8, json_schema_extra=markers.list_map("name")
+        default=None,
+        max_length=8,
+        json_schema_extra=markers.merge(markers.list_map("name"), markers.validations(*celrules.VOLUMES)),
     )
     """Volumes to mount (at most 8), keyed by name."""
 
 
 class ModelSpec(ApiModel):
     """Which model to serve."""
+
+    model_config = ConfigDict(json_schema_extra=markers.validations(*celrules.MODEL))
 
     id: str | None = None
     """Model identifier, for example a Hugging Face repository such as Qwen/Qwen2.5-0.5B-Instruct.
@@ -118,6 +130,8 @@ class ProviderSpec(ApiModel):
 class EngineSpec(ApiModel):
     """Inference engine settings. When absent, the boolean defaults below do not apply."""
 
+    model_config = ConfigDict(json_schema_extra=markers.validations(*celrules.ENGINE))
+
     type: EngineType | None = None
     """Engine to run: vllm, sglang, trtllm or llamacpp. Omit it to let the controller pick one from the
     registered providers' capabilities; once set it cannot be changed to another engine."""
@@ -140,7 +154,13 @@ class EngineSpec(ApiModel):
     args: dict[str, str] | None = None
     """Engine flags by bare name (no leading dashes); an empty value passes the flag alone."""
 
-    extra_args: tuple[str, ...] | None = None
+    extra_args: tuple[str, ...] | None = Field(
+        default=None,
+        json_schema_extra=markers.schema_only(
+            maxItems=celrules.MAX_EXTRA_ARGS,
+            items={"type": "string", "maxLength": celrules.MAX_EXTRA_ARG_LENGTH},
+        ),
+    )
     """Raw command-line tokens appended after the generated flags; a --flag here must not also be a
     key of args."""
 
@@ -156,7 +176,11 @@ class ServingSpec(ApiModel):
 class GPUSpec(ApiModel):
     """GPUs per replica."""
 
-    count: int = Field(default=0, ge=0, json_schema_extra=markers.INT32)
+    count: int = Field(
+        default=0,
+        ge=0,
+        json_schema_extra=markers.merge(markers.INT32, markers.schema_only(maximum=celrules.MAX_GPU_COUNT)),
+    )
     """Number of GPUs (at most 64)."""
 
     type: str = constants.DEFAULT_GPU_TYPE
@@ -166,20 +190,20 @@ class GPUSpec(ApiModel):
 class ComponentScalingSpec(ApiModel):
     """Size of the prefill or the decode pool in disaggregated mode."""
 
-    replicas: int = Field(default=1, ge=0, json_schema_extra=markers.INT32)
+    replicas: int = Field(default=1, ge=0, json_schema_extra=_REPLICAS)
     """Number of replicas of this component (at most 32)."""
 
     gpu: GPUSpec | None = None
     """GPUs per replica of this component; a count above 0 is required in disaggregated mode."""
 
-    memory: str | None = None
+    memory: str | None = Field(default=None, json_schema_extra=_MEMORY_RULES)
     """Memory per replica of this component as a quantity, for example 64Gi (at most 4Ti)."""
 
 
 class ScalingSpec(ApiModel):
     """Replica counts."""
 
-    replicas: int = Field(default=1, ge=0, json_schema_extra=markers.INT32)
+    replicas: int = Field(default=1, ge=0, json_schema_extra=_REPLICAS)
     """Number of replicas in aggregated mode (at most 32)."""
 
     prefill: ComponentScalingSpec | None = None
@@ -195,10 +219,10 @@ class ResourceSpec(ApiModel):
     gpu: GPUSpec | None = None
     """GPUs per replica; must be absent or 0 in disaggregated mode."""
 
-    memory: str | None = None
+    memory: str | None = Field(default=None, json_schema_extra=_MEMORY_RULES)
     """Memory per replica as a quantity, for example 32Gi (at most 4Ti)."""
 
-    cpu: str | None = None
+    cpu: str | None = Field(default=None, json_schema_extra=markers.validations(*celrules.CPU))
     """CPU per replica as a quantity, for example 4 or 500m (at most 512)."""
 
 
@@ -243,6 +267,8 @@ class GatewaySpec(ApiModel):
 class ModelDeploymentSpec(ApiModel):
     """Desired state of a ModelDeployment."""
 
+    model_config = ConfigDict(json_schema_extra=markers.validations(*celrules.SPEC))
+
     model: ModelSpec
     """The model to serve."""
 
@@ -285,6 +311,8 @@ class ModelDeploymentSpec(ApiModel):
 
 class ModelDeployment(ApiModel):
     """A model served on Kubernetes through one of several inference providers."""
+
+    model_config = ConfigDict(json_schema_extra=markers.validations(*celrules.ROOT))
 
     api_version: str = constants.API_VERSION
     """Versioned schema of this object (airunway.ai/v1alpha1)."""

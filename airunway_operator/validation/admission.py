@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from airunway_operator.api.modeldeployment import ModelDeploymentSpec
+from airunway_operator.api.modeldeployment import ModelDeploymentSpec, StorageVolume
 from airunway_operator.validation import (
     defaults,
     immutability,
@@ -39,7 +39,7 @@ def provider_to_look_up(body: Mapping[str, Any]) -> str | None:
 
 def validate_create(body: Mapping[str, Any], provider_lookup: ProviderLookup) -> Verdict:
     """Every problem of a new ModelDeployment, plus warnings."""
-    return _guarded(body, lambda: _review(body, provider_lookup, creating=True))
+    return _guarded(body, lambda: _review(parsing.read(body), provider_lookup, creating=True))
 
 
 def validate_update(
@@ -52,19 +52,15 @@ def validate_update(
     """
     if parsing.has_deletion_timestamp(body):
         return Verdict(name=parsing.read(body).name)
-    return _guarded(
-        body, lambda: _with_immutability(_review(body, provider_lookup, creating=False), body, old)
-    )
+    return _guarded(body, lambda: _review_update(parsing.read(body), old, provider_lookup))
 
 
-def _review(body: Mapping[str, Any], provider_lookup: ProviderLookup, *, creating: bool) -> Verdict:
-    parsed = parsing.read(body)
-    errors = _name_errors(parsed.name) if creating else []
-    errors += parsed.errors
+def _review(parsed: parsing.Parsed, provider_lookup: ProviderLookup, *, creating: bool) -> Verdict:
+    errors = [*(_name_errors(parsed.name) if creating else []), *parsed.errors]
     block = parsed.raw_spec.get("provider")
     if parsed.spec is None:
-        if isinstance(block, Mapping):
-            errors += overrides.check(block, None)
+        # Without a typed spec only the overrides (read raw) can still be judged.
+        errors += overrides.check(block, None) if isinstance(block, Mapping) else []
         return Verdict(tuple(errors), (), parsed.name)
     spec = defaults.effective_spec(parsed.spec, parsed.name)
     mocker = spec_rules.is_dynamo_mocker(parsed.annotations, spec)
@@ -83,17 +79,20 @@ def _review(body: Mapping[str, Any], provider_lookup: ProviderLookup, *, creatin
     return Verdict(tuple(errors), (*warnings.collect(spec), *provider_warnings), parsed.name)
 
 
-def _with_immutability(verdict: Verdict, body: Mapping[str, Any], old: Mapping[str, Any]) -> Verdict:
-    new, previous = parsing.read(body), parsing.read(old)
-    if new.spec is None:
+def _review_update(
+    parsed: parsing.Parsed, old: Mapping[str, Any], provider_lookup: ProviderLookup
+) -> Verdict:
+    verdict = _review(parsed, provider_lookup, creating=False)
+    previous = parsing.read(old)
+    if parsed.spec is None:
         return verdict
     if previous.spec is None:
         return verdict.with_warnings(
             "The stored ModelDeployment could not be read, so changes to immutable fields were not checked"
         )
     errors = immutability.check(
-        defaults.effective_spec(new.spec, new.name),
-        defaults.effective_spec(previous.spec, previous.name or new.name),
+        defaults.effective_spec(parsed.spec, parsed.name),
+        defaults.effective_spec(previous.spec, previous.name or parsed.name),
         parsing.status_provider_name(old),
     )
     return Verdict((*verdict.errors, *errors), verdict.warnings, verdict.name)
@@ -114,7 +113,7 @@ def _provider_name(spec: ModelDeploymentSpec) -> str | None:
     return spec.provider.name if spec.provider is not None else None
 
 
-def _volumes(spec: ModelDeploymentSpec) -> tuple[Any, ...]:
+def _volumes(spec: ModelDeploymentSpec) -> tuple[StorageVolume, ...]:
     storage_spec = spec.model.storage
     return storage_spec.volumes or () if storage_spec is not None else ()
 

@@ -1,9 +1,11 @@
 """Turn a raw ModelDeployment body into what the validators need, without ever raising.
 
 The spec is parsed with the typed model; a pydantic error becomes a `FieldError` whose path is
-the `spec.…` path of the offending value (aliases as on the wire, union tags dropped). Metadata
-and status are read leniently from the raw body: the API server validates metadata itself and
-status is not part of admission, so neither may make a review fail. Pure.
+the `spec.…` path of the offending value (aliases as on the wire, union tags dropped). A spec
+that does not parse is not judged further, as upstream's webhook fails to decode such an object;
+in practice the API server's schema validation rejects those bodies before admission runs.
+Metadata and status are read leniently from the raw body: the API server validates metadata
+itself and status is not part of admission, so neither may make a review fail. Pure.
 """
 
 from __future__ import annotations

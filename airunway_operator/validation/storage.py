@@ -14,7 +14,7 @@ from typing import Final
 
 from airunway_operator.api.constants import VolumePurpose
 from airunway_operator.api.modeldeployment import StorageVolume
-from airunway_operator.validation import defaults, paths
+from airunway_operator.validation import defaults, paths, quantity
 from airunway_operator.validation.result import ErrorKind, FieldError, shown
 
 MAX_DERIVED_NAME: Final = 253
@@ -50,7 +50,7 @@ def _check_claim(position: int, volume: StorageVolume, deployment: str) -> list[
     derived = defaults.derived_claim_name(deployment, volume.name)
     if volume.claim_name == derived:
         return []
-    message = f"{path} must not be set when size is set; the claim is named {derived!r} automatically"
+    message = f"{path} must not be set when size is set; the claim is named {shown(derived)} automatically"
     return [FieldError(path, ErrorKind.INVALID, message)]
 
 
@@ -58,9 +58,17 @@ def _check_managed(position: int, volume: StorageVolume, deployment: str) -> lis
     if volume.size is None:
         return []
     errors = []
+    if quantity.try_parse(volume.size) is None:
+        # The schema pattern admits decimal exponents (1e1.5) that Kubernetes cannot parse; upstream
+        # fails to decode such an object and so rejects it too.
+        path = paths.volume(position, "size")
+        message = f"{path} {shown(volume.size)} is not a valid resource quantity; write it like 100Gi"
+        errors.append(FieldError(path, ErrorKind.INVALID, message))
     if volume.read_only:
         path = paths.volume(position, "readOnly")
-        message = f"{path} cannot be true when size is set; a created claim must be writable, so remove one"
+        message = (
+            f"{path} cannot be true when size is set (a created claim must be writable); set it to false"
+        )
         errors.append(FieldError(path, ErrorKind.INVALID, message))
     derived = defaults.derived_claim_name(deployment, volume.name)
     if len(derived) > MAX_DERIVED_NAME:

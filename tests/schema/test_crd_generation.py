@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from airunway_operator.api import constants, crdgen, crdschema, markers
 from airunway_operator.api.meta import ApiModel
-from airunway_operator.api.modeldeployment import ModelDeployment
+from airunway_operator.api.modeldeployment import ModelDeployment, ModelDeploymentSpec
 from airunway_operator.api.providerconfig import InferenceProviderConfig
 from tests.schema import schema_check
 
@@ -146,10 +146,20 @@ def test_schema_is_structural(schema: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("schema", SCHEMAS)
-def test_root_has_standard_type_fields_and_opaque_metadata(schema: dict[str, Any]) -> None:
+def test_root_has_standard_type_fields_and_metadata_restated_with_the_name_limit(
+    schema: dict[str, Any],
+) -> None:
     properties = schema["properties"]
     assert set(properties) == {"apiVersion", "kind", "metadata", "spec", "status"}
-    assert properties["metadata"] == {"type": "object"}
+    # A CRD may restate only metadata.name and generateName; both must be there or the API server
+    # drops them for CEL, and the limit is the API server's own (a DNS subdomain).
+    metadata = properties["metadata"]
+    assert set(metadata) == {"type", "properties"}
+    assert metadata["type"] == "object"
+    assert set(metadata["properties"]) == {"name", "generateName"}
+    for field in metadata["properties"].values():
+        assert (field["type"], field["maxLength"]) == ("string", 253)
+        assert set(field) == {"type", "maxLength", "description"}
     assert properties["apiVersion"]["type"] == properties["kind"]["type"] == "string"
     assert "default" not in properties["apiVersion"]
     assert "default" not in properties["kind"]
@@ -161,9 +171,91 @@ def test_every_property_has_a_description(schema: dict[str, Any]) -> None:
     assert missing == []
 
 
-@pytest.mark.parametrize("schema", SCHEMAS)
-def test_no_cel_rules_yet(schema: dict[str, Any]) -> None:
-    assert found(schema, markers.VALIDATIONS) == {}
+# -- CEL rules ------------------------------------------------------------------------------------------
+
+VOLUME_ITEM = "spec.model.storage.volumes[]"
+_RULE_KEYS = {"rule", "message", "messageExpression", "fieldPath", "reason", "optionalOldSelf"}
+_REASONS = {
+    markers.REASON_INVALID,
+    markers.REASON_REQUIRED,
+    markers.REASON_FORBIDDEN,
+    markers.REASON_DUPLICATE,
+}
+
+
+def _rules(schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for path, rules in collect(schema, markers.VALIDATIONS):
+        for rule in rules:
+            yield path, rule
+
+
+def _node(schema: dict[str, Any], path: str) -> dict[str, Any]:
+    """The schema node at a collect()-style path (`a.b[]`, "" for the root)."""
+    node = schema
+    for part in [p for p in path.split(".") if p]:
+        name, items = (part[:-2], True) if part.endswith("[]") else (part, False)
+        node = node["properties"][name]
+        if items:
+            node = node["items"]
+    return node
+
+
+def test_cel_rules_sit_on_the_nodes_they_check() -> None:
+    counts = {path: len(rules) for path, rules in collect(MD_SCHEMA, markers.VALIDATIONS)}
+    assert counts == {
+        "": 6,  # name without dots, derived claim names, download Job name, provider pinning
+        "spec": 6,  # image conflict, disaggregated shape, serving.mode immutable
+        "spec.model": 4,  # model.id required / immutable, source immutable, managed volumes kept
+        "spec.model.storage.volumes": 3,  # one cache of each purpose, unique mount paths
+        VOLUME_ITEM: 9,  # per-volume storage rules, managed volume immutable
+        f"{VOLUME_ITEM}.size": 1,  # a parseable quantity
+        "spec.engine": 2,  # args/extraArgs overlap, engine.type immutable
+        "spec.scaling.prefill.memory": 2,
+        "spec.scaling.decode.memory": 2,
+        "spec.resources.memory": 2,
+        "spec.resources.cpu": 2,
+    }
+    assert found(IPC_SCHEMA, markers.VALIDATIONS) == {}
+
+
+def test_every_cel_rule_names_a_field_and_says_how_to_fix_it() -> None:
+    for path, rule in _rules(MD_SCHEMA):
+        assert set(rule) <= _RULE_KEYS, (path, rule)
+        assert rule["rule"].strip(), (path, rule)
+        assert rule["message"].strip(), (path, rule)
+        assert "\n" not in rule["message"], (path, rule)
+        assert rule.get("reason", markers.REASON_INVALID) in _REASONS, (path, rule)
+        if "fieldPath" in rule:
+            target = path
+            for part in rule["fieldPath"].lstrip(".").split("."):
+                target = schema_check.join(target, part)
+            _node(MD_SCHEMA, target)  # raises KeyError when the path names no field
+
+
+def test_transition_rules_are_exactly_the_immutability_rules() -> None:
+    transition = sorted(
+        (path, rule.get("fieldPath", ""), bool(rule.get("optionalOldSelf")))
+        for path, rule in _rules(MD_SCHEMA)
+        if "oldSelf" in rule["rule"]
+    )
+    storage = ("", ".spec.model.storage.volumes", True)  # re-judged only when the storage changes
+    assert transition == sorted(
+        [
+            ("", ".metadata.name", True),  # no dots, on create only: dotted names stay updatable
+            ("", ".metadata.name", True),  # download Job name (a storage rule)
+            storage,
+            storage,
+            storage,
+            ("", ".spec.provider.name", False),
+            ("spec", ".serving.mode", False),
+            ("spec.model", ".id", False),
+            ("spec.model", ".source", False),
+            ("spec.model", ".storage.volumes", False),
+            ("spec.engine", ".type", False),
+            (VOLUME_ITEM, ".size", False),
+            (VOLUME_ITEM, "", False),
+        ]
+    )
 
 
 def _properties(schema: dict[str, Any], path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
@@ -304,8 +396,24 @@ def test_modeldeployment_bounds_match_spec() -> None:
         "spec.resources.gpu.count": 0,
         "status.conditions[].observedGeneration": 0,
     }
-    assert found(MD_SCHEMA, "maxItems") == {"spec.model.storage.volumes": 8}
+    # Upstream's webhook ceilings, as exact schema bounds.
+    assert found(MD_SCHEMA, "maximum") == {
+        "spec.scaling.replicas": 32,
+        "spec.scaling.prefill.replicas": 32,
+        "spec.scaling.prefill.gpu.count": 64,
+        "spec.scaling.decode.replicas": 32,
+        "spec.scaling.decode.gpu.count": 64,
+        "spec.resources.gpu.count": 64,
+    }
+    # extraArgs, claimName and mountPath are bounded (generously) so the CEL rules fit the API
+    # server's cost budget; metadata.name/generateName restate the API server's own limit.
+    assert found(MD_SCHEMA, "maxItems") == {"spec.model.storage.volumes": 8, "spec.engine.extraArgs": 256}
     assert found(MD_SCHEMA, "maxLength") == {
+        "metadata.name": 253,
+        "metadata.generateName": 253,
+        "spec.engine.extraArgs[]": 16384,
+        "spec.model.storage.volumes[].claimName": 4096,
+        "spec.model.storage.volumes[].mountPath": 4096,
         "spec.model.storage.volumes[].name": 63,
         "status.conditions[].type": 316,
         "status.conditions[].reason": 1024,
@@ -428,6 +536,38 @@ def test_validation_hook_publishes_cel_rules_from_models_and_fields() -> None:
     assert schema["properties"]["high"][markers.VALIDATIONS] == [
         {"rule": "self < 100", "message": "too high", "fieldPath": ".high"}
     ]
+
+
+def test_cel_rule_carries_the_optional_validation_rule_fields() -> None:
+    assert markers.cel_rule(
+        "oldSelf.hasValue() || self.x",
+        "x is required",
+        ".x",
+        reason=markers.REASON_REQUIRED,
+        message_expression="'x is required on ' + self.name",
+        optional_old_self=True,
+    ) == {
+        "rule": "oldSelf.hasValue() || self.x",
+        "message": "x is required",
+        "messageExpression": "'x is required on ' + self.name",
+        "fieldPath": ".x",
+        "reason": "FieldValueRequired",
+        "optionalOldSelf": True,
+    }
+
+
+def test_schema_only_bounds_do_not_stop_the_typed_model_reading_stored_objects() -> None:
+    # Stored before the bounds existed (ratcheted by the API server): still parses, so the webhook
+    # can report it with upstream's messages and the controller can keep reconciling it.
+    spec = ModelDeploymentSpec.model_validate(
+        {
+            "model": {"id": "m", "storage": {"volumes": [{"name": "v", "claimName": "c" * 5000}]}},
+            "engine": {"extraArgs": ["--x"] * 300},
+            "scaling": {"replicas": 33, "prefill": {"gpu": {"count": 65}}},
+        }
+    )
+    assert spec.scaling is not None
+    assert spec.scaling.replicas == 33
 
 
 def test_generator_refuses_a_field_without_description() -> None:
