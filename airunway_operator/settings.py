@@ -17,8 +17,17 @@ class Settings(BaseSettings):
     """Address of the liveness endpoint (`/healthz`)."""
     health_port: int = Field(default=8081, ge=1, le=65535)
     """Port of the liveness endpoint (`/healthz`)."""
+    metrics_host: str = "127.0.0.1"
+    """Address of the Prometheus metrics endpoint (`/metrics`)."""
     metrics_port: int = Field(default=8080, ge=0, le=65535)
     """Port of the Prometheus metrics endpoint; 0 disables it."""
+    finalizer_timeout_seconds: float = Field(default=300.0, ge=0)
+    """How long a deleted ModelDeployment waits for a provider that is gone before the core
+    releases that provider's finalizer (with a Warning Event)."""
+    core: bool = True
+    """Run the core controller (validation, engine and provider selection, status)."""
+    provider_selector: bool = True
+    """Select engines and providers automatically (upstream's --enable-provider-selector)."""
     webhook_enabled: bool = True
     """Serve the validating admission webhook."""
     webhook_host: str = "127.0.0.1"
@@ -31,6 +40,7 @@ class Settings(BaseSettings):
     webhook_register: bool = False
     """Register the ValidatingWebhookConfiguration pointing at https://webhook_host:webhook_port and
     remove it on exit (loopback development; clusters use config/webhook/)."""
+
     @property
     def webhook_url(self) -> str:
         return f"https://{self.webhook_host}:{self.webhook_port}"

@@ -16,16 +16,11 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import http.client
-import json
-import os
 import re
-import ssl
 import statistics
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +31,7 @@ from airunway_operator import tls
 from airunway_operator.admission import configuration
 from airunway_operator.api import constants
 from tests.controlplane import install, plane
-from tests.operator_process import Operator, deregister, webhook_answers
+from tests.operator_process import Operator, WebhookClient, admission_review, deregister, webhook_answers
 from tests.support import wait_for
 
 NAMESPACE = "bench-webhook"
@@ -55,30 +50,6 @@ def _md(name: str) -> dict[str, Any]:
             "serving": {"mode": "aggregated"},
         },
     }
-
-
-def _review(name: str) -> bytes:
-    return json.dumps(
-        {
-            "apiVersion": "admission.k8s.io/v1",
-            "kind": "AdmissionReview",
-            "request": {
-                "uid": str(uuid.uuid4()),
-                "kind": {"group": constants.GROUP, "version": constants.VERSION, "kind": "ModelDeployment"},
-                "resource": {
-                    "group": constants.GROUP,
-                    "version": constants.VERSION,
-                    "resource": "modeldeployments",
-                },
-                "operation": "CREATE",
-                "namespace": NAMESPACE,
-                "name": name,
-                "userInfo": {"username": "benchmark"},
-                "object": _md(name),
-                "dryRun": True,
-            },
-        }
-    ).encode()
 
 
 def _percentile(samples: list[float], q: float) -> float:
@@ -113,20 +84,15 @@ def _open_loop(rate: float, seconds: float, send: Any, workers: int = 8) -> list
 
 
 def direct(port: int, cafile: Path, rate: float, seconds: float) -> list[float]:
-    ctx = ssl.create_default_context(cafile=str(cafile))
     local = threading.local()
+    review = admission_review(_md("bench"), namespace=NAMESPACE)
 
     def send() -> None:
-        if not hasattr(local, "conn"):
-            local.conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=10)
-        local.conn.request(
-            "POST",
-            configuration.MODELDEPLOYMENT_PATH,
-            body=_review("bench"),
-            headers={"Content-Type": "application/json"},
-        )
-        answer = json.loads(local.conn.getresponse().read())
-        assert answer["response"]["allowed"] is True, answer
+        if not hasattr(local, "client"):
+            local.client = WebhookClient(port, cafile)
+        status, answer = local.client.post(review)
+        if status != 200 or answer["response"]["allowed"] is not True:
+            raise RuntimeError(f"webhook answered {status}: {answer}")
 
     return _open_loop(rate, seconds, send)
 
@@ -206,8 +172,8 @@ def main() -> None:
     certs = Path(tempfile.mkdtemp(prefix="bench-webhook-"))
     files = tls.self_signed(["127.0.0.1", "localhost"], certs)
     log = certs / "operator.log"
-    os.environ["AIRUNWAY_WEBHOOK_CERT_DIR"] = str(certs)
-    op = Operator(layout.kubeconfig, log, "--register-webhook", "--quiet")
+    env = {"AIRUNWAY_WEBHOOK_CERT_DIR": str(certs)}
+    op = Operator(layout.kubeconfig, log, "--register-webhook", "--quiet", env=env)
     try:
         op.wait_healthy()
         wait_for(lambda: webhook_answers(api_client, NAMESPACE), 60, "the webhook to answer")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import urllib.request
+import uuid
 from pathlib import Path
+from typing import Any
 
 from kubernetes import client
 from kubernetes.client.rest import ApiException
@@ -36,15 +41,18 @@ def healthy(port: int) -> bool:
 class Operator:
     """One operator process with its own health and webhook ports and a log file."""
 
-    def __init__(self, kubeconfig: Path, log: Path, *args: str) -> None:
+    def __init__(self, kubeconfig: Path, log: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.health_port = free_port()
         self.webhook_port = free_port()
+        self.metrics_port = free_port()
         self.log = log
         env = {
             **os.environ,
             "KUBECONFIG": str(kubeconfig),
             "AIRUNWAY_HEALTH_PORT": str(self.health_port),
             "AIRUNWAY_WEBHOOK_PORT": str(self.webhook_port),
+            "AIRUNWAY_METRICS_PORT": str(self.metrics_port),
+            **(env or {}),
         }
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "airunway_operator", "run", "--debug", *args],
@@ -118,3 +126,53 @@ def registration_exists(api_client: client.ApiClient) -> bool:
 def deregister(api_client: client.ApiClient) -> None:
     """Remove the webhook registration a killed operator left behind."""
     webhooks.deregister(api_client, configuration.NAME)
+
+
+def admission_review(
+    body: Any, operation: str = "CREATE", old: Any = None, namespace: str = "default"
+) -> dict[str, Any]:
+    """An AdmissionReview request for a ModelDeployment, as the API server would send it."""
+    request: dict[str, Any] = {
+        "uid": str(uuid.uuid4()),
+        "kind": {
+            "group": constants.GROUP,
+            "version": constants.VERSION,
+            "kind": constants.MODELDEPLOYMENT_KIND,
+        },
+        "resource": {
+            "group": constants.GROUP,
+            "version": constants.VERSION,
+            "resource": constants.MODELDEPLOYMENT_PLURAL,
+        },
+        "operation": operation,
+        "namespace": namespace,
+        "userInfo": {"username": "tests"},
+        "object": body,
+        "dryRun": True,
+    }
+    if old is not None:
+        request["oldObject"] = old
+    return {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request}
+
+
+class WebhookClient:
+    """Posts AdmissionReviews straight to the operator's webhook server over one TLS connection."""
+
+    def __init__(self, port: int, cafile: Path) -> None:
+        self._conn = http.client.HTTPSConnection(
+            "127.0.0.1", port, context=ssl.create_default_context(cafile=str(cafile)), timeout=10
+        )
+
+    def post(self, review: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        self._conn.request(
+            "POST",
+            configuration.MODELDEPLOYMENT_PATH,
+            body=json.dumps(review).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        response = self._conn.getresponse()
+        payload = response.read()
+        return response.status, json.loads(payload) if payload else {}
+
+    def close(self) -> None:
+        self._conn.close()

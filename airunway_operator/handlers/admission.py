@@ -9,6 +9,7 @@ import kopf
 from airunway_operator import tls
 from airunway_operator.admission import configuration
 from airunway_operator.api import constants
+from airunway_operator.api.providerconfig import InferenceProviderConfig
 from airunway_operator.kube import webhooks
 from airunway_operator.kube.client import call
 from airunway_operator.reconcile import admission
@@ -62,10 +63,10 @@ async def modeldeployment_validate(
     warnings: list[str],
     memo: kopf.Memo,
     old: kopf.Body | None = None,
-    providerconfig_index: kopf.Index[str, dict[str, Any]] | None = None,
+    providerconfig_index: kopf.Index[str, InferenceProviderConfig] | None = None,
     **_: Any,
 ) -> None:
-    def cached(name: str) -> dict[str, Any] | None:
+    def cached(name: str) -> InferenceProviderConfig | None:
         store = providerconfig_index.get(name) if providerconfig_index is not None else None
         return next(iter(store), None) if store is not None else None
 

@@ -1,14 +1,36 @@
-"""InferenceProviderConfig index: the operator's in-memory view of every registered provider."""
+"""InferenceProviderConfigs: the in-memory index the operator selects from, and change fan-out."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import kopf
+from pydantic import ValidationError
 
-from airunway_operator.api import constants
+from airunway_operator.api import constants, providerconfig
+from airunway_operator.api.providerconfig import InferenceProviderConfig
 
 
 @kopf.index(constants.GROUP, constants.VERSION, constants.PROVIDERCONFIG_PLURAL)
-def providerconfig_index(name: str, body: kopf.Body, **_: Any) -> dict[str, dict[str, Any]]:
-    return {name: dict(body)}
+def providerconfig_index(
+    name: str, body: kopf.Body, logger: kopf.Logger, **_: Any
+) -> dict[str, InferenceProviderConfig]:
+    try:
+        return {name: providerconfig.parse(body)}
+    except ValidationError as err:
+        logger.warning("Ignored malformed InferenceProviderConfig", extra={"errors": err.error_count()})
+        return {}
+
+
+@kopf.on.event(constants.GROUP, constants.VERSION, constants.PROVIDERCONFIG_PLURAL)
+async def providerconfig_event(
+    type: str,
+    name: str,
+    body: kopf.Body,
+    memo: kopf.Memo,
+    providerconfig_index: kopf.Index[str, InferenceProviderConfig] | None = None,
+    **_: Any,
+) -> None:
+    memo.provider_index = providerconfig_index
+    if "core" in memo:
+        memo.core.provider_changed(name, None if type == "DELETED" else dict(body))

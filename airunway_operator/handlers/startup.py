@@ -1,18 +1,53 @@
-"""Operator-wide kopf settings, applied once at start-up."""
+"""Operator-wide kopf settings and the shared objects handlers use, created once at start-up."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 import kopf
+import prometheus_client
+
+from airunway_operator.api.providerconfig import InferenceProviderConfig
+from airunway_operator.core.events import Event
+from airunway_operator.metrics import Metrics
+from airunway_operator.reconcile.core import CoreReconciler
+from airunway_operator.settings import Settings
+
+
+def _provider_configs(memo: kopf.Memo) -> list[InferenceProviderConfig]:
+    index = memo.get("provider_index")
+    if not index:
+        return []
+    return sorted((c for store in index.values() for c in store), key=lambda c: c.metadata.name or "")
+
+
+def _post_event(body: Mapping[str, Any], event: Event) -> None:
+    target = kopf.Body(cast(kopf.RawBody, dict(body)))
+    kopf.event(target, type=event.type, reason=event.reason, message=event.message)
 
 
 @kopf.on.startup()
-def operator_configure(settings: kopf.OperatorSettings, logger: kopf.Logger, **_: Any) -> None:
+def operator_configure(
+    settings: kopf.OperatorSettings, memo: kopf.Memo, logger: kopf.Logger, **_: Any
+) -> None:
+    ours: Settings = memo.settings
     # We post our own Events; kopf's per-handler "Handler succeeded" events would be noise.
     settings.posting.level = logging.WARNING
-    # Kopf must never add its own finalizers or progress annotations for pure watchers.
-    settings.persistence.finalizer = "airunway.ai/operator-finalizer"
+    settings.persistence.finalizer = "airunway.ai/kopf-finalizer"
     settings.watching.server_timeout = 600
-    logger.info("Operator configured")
+    metrics = Metrics()
+    if ours.metrics_port:
+        prometheus_client.start_http_server(ours.metrics_port, ours.metrics_host, registry=metrics.registry)
+    memo.metrics = metrics
+    if ours.core:
+        memo.core = CoreReconciler(
+            memo.api_client,
+            metrics,
+            _post_event,
+            lambda: _provider_configs(memo),
+            finalizer_timeout=ours.finalizer_timeout_seconds,
+            selector_enabled=ours.provider_selector,
+        )
+    logger.info("Operator configured", extra={"core": ours.core, "metrics_port": ours.metrics_port})

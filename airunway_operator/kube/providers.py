@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from urllib3.exceptions import HTTPError
 
 from airunway_operator.api import constants, providerconfig
+from airunway_operator.api.providerconfig import InferenceProviderConfig
 from airunway_operator.kube import errors
 from airunway_operator.kube.client import call
 from airunway_operator.validation import lookup
@@ -28,10 +29,10 @@ def _found(body: Mapping[str, Any]) -> lookup.ProviderLookup:
 
 
 async def find(
-    name: str, cached: Mapping[str, Any] | None, api_client: client.ApiClient
+    name: str, cached: InferenceProviderConfig | None, api_client: client.ApiClient
 ) -> lookup.ProviderLookup:
     if cached is not None:
-        return _found(cached)
+        return lookup.Found(cached)
     api = client.CustomObjectsApi(api_client)
     try:
         body = await call(

@@ -7,6 +7,7 @@ from typing import Any
 
 from kubernetes import client
 
+from airunway_operator.api.providerconfig import InferenceProviderConfig
 from airunway_operator.kube import providers
 from airunway_operator.validation import admission, lookup
 from airunway_operator.validation.result import Verdict
@@ -15,7 +16,7 @@ from airunway_operator.validation.result import Verdict
 async def review_modeldeployment(
     body: Mapping[str, Any],
     old: Mapping[str, Any] | None,
-    cached_provider: Callable[[str], Mapping[str, Any] | None],
+    cached_provider: Callable[[str], InferenceProviderConfig | None],
     api_client: client.ApiClient,
 ) -> Verdict:
     name = admission.provider_to_look_up(body)

@@ -1,0 +1,1 @@
+"""The core controller's decisions: validation subset, engine and provider recording, status. Pure."""

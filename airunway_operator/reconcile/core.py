@@ -1,0 +1,257 @@
+"""The core controller loop for one ModelDeployment: finalizer, decision, minimal status write, Events.
+
+Level-triggered: every watch event of the object (and every relevant InferenceProviderConfig
+change) leads here; the pure decision is compared with what the API server already has and only
+a difference is written. An idle cluster therefore sees no request from this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from kubernetes import client
+from kubernetes.client.rest import ApiException
+from pydantic import ValidationError
+
+from airunway_operator.api import constants, modeldeployment
+from airunway_operator.api.modeldeployment import ModelDeployment
+from airunway_operator.api.providerconfig import InferenceProviderConfig
+from airunway_operator.core import decide, finalizers
+from airunway_operator.core.events import Event
+from airunway_operator.kube import errors, modeldeployments
+from airunway_operator.metrics import Metrics
+from airunway_operator.status.patch import merge_patch
+
+logger = logging.getLogger("airunway.core")
+EventSink = Callable[[Mapping[str, Any], Event], None]
+
+
+def key_of(body: Mapping[str, Any]) -> str:
+    meta = body.get("metadata") or {}
+    return f"{meta.get('namespace')}/{meta.get('name')}"
+
+
+class CoreReconciler:
+    """Reconciles ModelDeployments one at a time per object; safe to call from many tasks."""
+
+    def __init__(
+        self,
+        api_client: client.ApiClient,
+        metrics: Metrics,
+        post_event: EventSink,
+        configs: Callable[[], Sequence[InferenceProviderConfig]],
+        *,
+        finalizer_timeout: float = 300.0,
+        selector_enabled: bool = True,
+    ) -> None:
+        self._api = api_client
+        self._metrics = metrics
+        self._post = post_event
+        self._configs = configs
+        self._timeout = finalizer_timeout
+        self._selector = selector_enabled
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._latest: dict[str, Mapping[str, Any]] = {}
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._providers: dict[str, tuple[str, Any] | None] = {}
+        self.writes = 0
+
+    # -------------------------------------------------------------- cache of latest bodies
+
+    def remember(self, body: Mapping[str, Any]) -> None:
+        self._latest[key_of(body)] = body
+
+    def forget(self, key: str) -> None:
+        self._latest.pop(key, None)
+        self._locks.pop(key, None)
+        timer = self._timers.pop(key, None)
+        if timer is not None:
+            timer.cancel()
+        self._metrics.forget(key)
+
+    def affected_by(self, provider: str) -> list[str]:
+        """Objects that name `provider`, have it recorded, or still wait for a selection."""
+        keys = []
+        for key, body in self._latest.items():
+            spec_name = ((body.get("spec") or {}).get("provider") or {}).get("name")
+            status_name = ((body.get("status") or {}).get("provider") or {}).get("name")
+            if provider in (spec_name, status_name) or not (spec_name or status_name):
+                keys.append(key)
+        return keys
+
+    def latest(self, key: str) -> Mapping[str, Any] | None:
+        return self._latest.get(key)
+
+    def provider_changed(self, name: str, body: Mapping[str, Any] | None) -> None:
+        """Re-run affected objects when a provider appears, goes, flips readiness or changes spec
+        (heartbeat-only status updates are ignored, as upstream's watch predicate does)."""
+        fingerprint = (
+            None if body is None else (repr(body.get("spec")), (body.get("status") or {}).get("ready"))
+        )
+        if self._providers.get(name, ()) == fingerprint:
+            return
+        self._providers[name] = fingerprint
+        self.schedule(self.affected_by(name))
+
+    # -------------------------------------------------------------- reconcile
+
+    async def reconcile(self, body: Mapping[str, Any]) -> None:
+        key = key_of(body)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            body = self._latest.get(key, body)
+            try:
+                md = modeldeployment.parse(body)
+            except ValidationError as err:
+                logger.warning(
+                    "Skipped unparsable ModelDeployment", extra={"object": key, "errors": err.error_count()}
+                )
+                return
+            started = time.monotonic()
+            try:
+                await self._reconcile(md, body, self._configs())
+            except ApiException as err:
+                if errors.is_not_found(err):
+                    return  # deleted meanwhile; the DELETED event cleans up
+                raise
+            finally:
+                provider = ((body.get("status") or {}).get("provider") or {}).get("name")
+                if provider:
+                    self._metrics.reconcile_duration.labels(provider).observe(time.monotonic() - started)
+
+    async def _reconcile(
+        self, md: ModelDeployment, body: Mapping[str, Any], configs: Sequence[InferenceProviderConfig]
+    ) -> None:
+        if md.metadata.deletion_timestamp is not None:
+            await self._finalize(md, body, configs)
+            return
+        if (md.metadata.annotations or {}).get(constants.ANNOTATION_RECONCILE_PAUSED) == "true":
+            return
+        body = await self._ensure_finalizer(md, body)
+        observed = body.get("status") or {}
+        decision = decide.decide(md, observed, configs, datetime.now(UTC), selector_enabled=self._selector)
+        patch = merge_patch(observed, decision.status)
+        if patch:
+            updated = await modeldeployments.patch_status(
+                self._api, md.metadata.namespace or "", md.metadata.name or "", patch
+            )
+            self.writes += 1
+            self._store(updated)
+            body = updated
+        for event in decision.events:
+            self._post(body, event)
+        if decision.error_type:
+            self._metrics.error(decision.provider, decision.error_type)
+        self._observe(body)
+
+    def _store(self, body: Mapping[str, Any]) -> None:
+        key = key_of(body)
+        current = self._latest.get(key)
+        if current is None or _newer(body, current):
+            self._latest[key] = body
+
+    async def _ensure_finalizer(self, md: ModelDeployment, body: Mapping[str, Any]) -> Mapping[str, Any]:
+        present = tuple(md.metadata.finalizers or ())
+        if finalizers.CORE in present:
+            return body
+        updated = await modeldeployments.set_finalizers(
+            self._api,
+            md.metadata.namespace or "",
+            md.metadata.name or "",
+            (*present, finalizers.CORE),
+            md.metadata.resource_version or "",
+        )
+        self.writes += 1
+        self._store(updated)
+        return self._latest[key_of(body)]
+
+    async def _finalize(
+        self, md: ModelDeployment, body: Mapping[str, Any], configs: Sequence[InferenceProviderConfig]
+    ) -> None:
+        present = tuple(md.metadata.finalizers or ())
+        deleted_at = md.metadata.deletion_timestamp
+        assert deleted_at is not None
+        elapsed = (datetime.now(UTC) - deleted_at).total_seconds()
+        plan = finalizers.plan_release(present, configs, elapsed, self._timeout)
+        if plan.keep == present:
+            self._wake_at(key_of(body), plan.wake_after)
+            return
+        await modeldeployments.set_finalizers(
+            self._api,
+            md.metadata.namespace or "",
+            md.metadata.name or "",
+            plan.keep,
+            md.metadata.resource_version or "",
+        )
+        self.writes += 1
+        for event in plan.events:
+            self._post(body, event)
+        self._wake_at(key_of(body), plan.wake_after)
+
+    def _wake_at(self, key: str, delay: float | None) -> None:
+        """Re-run the deletion logic once a finalizer timeout expires (a timer, not polling)."""
+        old = self._timers.pop(key, None)
+        if old is not None:
+            old.cancel()
+        if delay is None:
+            return
+        loop = asyncio.get_running_loop()
+        self._timers[key] = loop.call_later(max(delay, 0.0), self._fire, key)
+
+    def _fire(self, key: str) -> None:
+        self._timers.pop(key, None)
+        body = self._latest.get(key)
+        if body is not None:
+            task = asyncio.get_running_loop().create_task(self.reconcile(body))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def schedule(self, keys: Sequence[str]) -> None:
+        """Reconcile these objects soon, each in its own task (used when a provider config changes)."""
+        for key in keys:
+            timer = self._timers.pop(key, None)
+            if timer is not None:
+                timer.cancel()
+            self._fire(key)
+
+    def _observe(self, body: Mapping[str, Any]) -> None:
+        status = body.get("status") or {}
+        provider = status.get("provider") or {}
+        replicas = status.get("replicas") or {}
+        created = (body.get("metadata") or {}).get("creationTimestamp")
+        self._metrics.observe(
+            key_of(body),
+            provider=provider.get("name") or "",
+            selected_reason=provider.get("selectedReason") or "",
+            phase=status.get("phase") or "",
+            replicas=(
+                replicas.get("desired") or 0,
+                replicas.get("ready") or 0,
+                replicas.get("available") or 0,
+            ),
+            created=_epoch(created),
+        )
+
+
+def _newer(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    try:
+        return int(a["metadata"]["resourceVersion"]) >= int(b["metadata"]["resourceVersion"])
+    except (KeyError, TypeError, ValueError):
+        return True
+
+
+def _epoch(value: Any) -> float | None:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
+    return None

@@ -1,0 +1,198 @@
+"""CEL behind one module: compile each selection rule once, evaluate it against a spec, never raise.
+
+Semantics are those of upstream's cel-go environment (SPEC-core §4.3): one variable `spec` of
+dynamic type, the standard library and macros only, expressions type-checked at compile time.
+Selecting a missing map key is an error, also inside `has()` when an intermediate key is missing;
+`||`/`&&` absorb an error only when the other side decides; numbers compare across int, uint and
+double at run time. Any error, and any non-boolean result, means "rule not matched".
+
+The library is cel-expr-python (Google's CEL C++ runtime). cel-python 0.5 was measured first and
+rejected: it answers `has(spec.resources.gpu)` with false instead of an error when `resources` is
+absent, fails `spec.x == 0` for a double, has no type checker, and needs about 0.4-1 ms per rule
+(docs/selection.md has the figures). Failures come back as values (`CompileError`, `EvalError`)
+so callers can report them; nothing here raises or logs.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
+
+from cel_expr_python import cel
+
+from airunway_operator.api.providerconfig import InferenceProviderConfig
+
+#: The only variable a selection rule sees.
+SPEC_VARIABLE: Final = "spec"
+#: Compiled expressions kept per engine; the shipped providers need 7.
+COMPILE_CACHE_SIZE: Final = 1024
+#: Static result types that can still be `true` at run time.
+_BOOLEAN_CAPABLE: Final = frozenset({"BOOL", "DYN"})
+#: cel-cpp wraps messages in its status code: "INVALID_ARGUMENT: ... [INVALID_ARGUMENT]".
+_STATUS_PREFIX: Final = re.compile(r"^[A-Z_]+: ")
+_STATUS_SUFFIX: Final = re.compile(r"\s*\[[A-Z_]+\]\s*$")
+
+
+@dataclass(frozen=True)
+class Program:
+    """A compiled, type-checked expression; `handle` belongs to the engine that compiled it."""
+
+    text: str
+    handle: Any = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class CompileError:
+    """An expression that does not parse or type-check; it never matches."""
+
+    text: str
+    message: str
+
+
+@dataclass(frozen=True)
+class EvalError:
+    """An evaluation that failed or did not produce a boolean."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Activation:
+    """The value of `spec` converted once for the engine, reused across every rule of a selection."""
+
+    handle: Any = field(repr=False)
+
+
+class CelEngine(Protocol):
+    """What selection needs from a CEL implementation (hashable: plans are cached per engine)."""
+
+    def __hash__(self) -> int: ...
+
+    def compile(self, text: str) -> Program | CompileError:
+        """Parse and type-check `text` (cached by text)."""
+        ...
+
+    def bind(self, spec: Mapping[str, Any]) -> Activation:
+        """Bind the JSON-shaped `spec` value to the variable `spec`."""
+        ...
+
+    def evaluate(self, program: Program, activation: Activation) -> bool | EvalError:
+        """The boolean result of `program`, or why there is none."""
+        ...
+
+    def first_match(self, programs: Sequence[Program], activation: Activation) -> int | None:
+        """Index of the first program that evaluates to `true`, None when none does."""
+        ...
+
+
+class CelExprEngine:
+    """`CelEngine` on cel-expr-python; one instance holds one environment and its caches."""
+
+    def __init__(self, cache_size: int = COMPILE_CACHE_SIZE) -> None:
+        self._env = cel.NewEnv(variables={SPEC_VARIABLE: cel.Type.DYN})
+        self._compiled: Callable[[str], Program | CompileError] = functools.lru_cache(cache_size)(
+            self._compile_uncached
+        )
+        self._batched: Callable[[tuple[str, ...]], Program | None] = functools.lru_cache(cache_size)(
+            self._compile_batch
+        )
+
+    def compile(self, text: str) -> Program | CompileError:
+        return self._compiled(text)
+
+    def bind(self, spec: Mapping[str, Any]) -> Activation:
+        return Activation(self._env.Activation({SPEC_VARIABLE: spec}))
+
+    def evaluate(self, program: Program, activation: Activation) -> bool | EvalError:
+        try:
+            value = program.handle.eval(activation.handle)
+        except Exception as error:  # the binding raises only for values it cannot convert
+            return EvalError(_clean(str(error)))
+        return _as_bool(value)
+
+    def first_match(self, programs: Sequence[Program], activation: Activation) -> int | None:
+        verdicts = self._verdicts(programs, activation) if len(programs) > 1 else None
+        if verdicts is None:
+            return _first_true(self, programs, activation)
+        return next((index for index, verdict in enumerate(verdicts) if verdict is True), None)
+
+    def _compile_uncached(self, text: str) -> Program | CompileError:
+        try:
+            checked = self._env.compile(text)
+        except Exception as error:  # parse and type-check failures arrive as RuntimeError
+            return CompileError(text, _clean(str(error)))
+        result_type = checked.return_type().name()
+        if result_type not in _BOOLEAN_CAPABLE:
+            return CompileError(
+                text, f"expression has type {result_type.lower()}, not bool, so it never matches"
+            )
+        return Program(text, checked)
+
+    def _compile_batch(self, texts: tuple[str, ...]) -> Program | None:
+        """All `texts` as one list expression: one evaluation instead of one per rule.
+
+        Newlines end any `//` comment inside a rule. Only texts that compiled alone are batched,
+        so the list can fail only on cel-cpp's nesting limit; then rules run one by one.
+        """
+        source = "[\n" + ",\n".join(f"({text}\n)" for text in texts) + "\n]"
+        try:
+            return Program(source, self._env.compile(source))
+        except Exception:
+            return None
+
+    def _verdicts(self, programs: Sequence[Program], activation: Activation) -> list[Any] | None:
+        """Every program's result from one batched evaluation, or None when any of them errs.
+
+        A list literal fails as a whole when one element fails, so a list result means each
+        element is exactly what evaluating that rule alone gives.
+        """
+        batch = self._batched(tuple(program.text for program in programs))
+        if batch is None:
+            return None
+        try:
+            values = batch.handle.eval(activation.handle).plain_value()
+        except Exception:
+            return None
+        return values if isinstance(values, list) and len(values) == len(programs) else None
+
+
+def _as_bool(value: Any) -> bool | EvalError:
+    raw = value.value()
+    if raw.__class__ is bool:  # only a CEL bool converts to a Python bool
+        return bool(raw)
+    kind = value.type().name()
+    if kind == "ERROR":
+        return EvalError(_clean(str(raw)))
+    return EvalError(f"CEL expression did not return bool, got {kind.lower()}")
+
+
+def _first_true(engine: CelEngine, programs: Sequence[Program], activation: Activation) -> int | None:
+    return next(
+        (index for index, program in enumerate(programs) if engine.evaluate(program, activation) is True),
+        None,
+    )
+
+
+def _clean(message: str) -> str:
+    return _STATUS_SUFFIX.sub("", _STATUS_PREFIX.sub("", message.strip()))
+
+
+@functools.cache
+def default_engine() -> CelEngine:
+    """The process-wide engine (created on first use, so importing this module stays cheap)."""
+    return CelExprEngine()
+
+
+def check_rules(config: InferenceProviderConfig, engine: CelEngine | None = None) -> list[tuple[int, str]]:
+    """(index, message) for every selection rule of `config` that can never match because it does
+    not compile, for admission to reject; upstream would silently skip such a rule."""
+    engine = engine or default_engine()
+    rules = config.spec.selection_rules if config.spec is not None else None
+    return [
+        (index, compiled.message)
+        for index, rule in enumerate(rules or ())
+        if isinstance(compiled := engine.compile(rule.condition), CompileError)
+    ]

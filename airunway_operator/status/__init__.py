@@ -1,0 +1,1 @@
+"""Pure status logic: condition upserts, phase folding and the minimal status patch."""
