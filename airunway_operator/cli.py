@@ -34,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="register the webhook configuration for this process's URL and remove it on exit (development)",
     )
+    run.add_argument(
+        "--providers",
+        metavar="LIST",
+        help="providers to run in this process: all (default), none, or names like vllm,kaito",
+    )
+    run.add_argument("--no-core", action="store_true", help="do not run the core controller (split deployments)")
     run.add_argument("-v", "--verbose", action="store_true", help="log at INFO with more detail")
     run.add_argument("--debug", action="store_true", help="log at DEBUG")
     run.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
@@ -56,6 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides["webhook_enabled"] = False
     if args.register_webhook:
         overrides["webhook_register"] = True
+    if args.providers is not None:
+        overrides["providers"] = args.providers
+    if args.no_core:
+        overrides["core"] = False
     settings = settings.model_copy(update=overrides)
     from airunway_operator import runner
 

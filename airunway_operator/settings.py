@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     releases that provider's finalizer (with a Warning Event)."""
     core: bool = True
     """Run the core controller (validation, engine and provider selection, status)."""
+    providers: str = "all"
+    """Providers to run in this process: `all`, `none`, or a comma-separated list of names."""
     provider_selector: bool = True
     """Select engines and providers automatically (upstream's --enable-provider-selector)."""
     webhook_enabled: bool = True

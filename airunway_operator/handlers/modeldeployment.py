@@ -21,7 +21,7 @@ async def modeldeployment_event(
     **_: Any,
 ) -> None:
     logger.debug("Observed ModelDeployment event", extra={"event": type})
-    memo.provider_index = providerconfig_index
+    memo.providers.index = providerconfig_index
     if "core" not in memo:
         return
     if type == "DELETED":

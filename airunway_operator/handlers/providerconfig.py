@@ -31,6 +31,6 @@ async def providerconfig_event(
     providerconfig_index: kopf.Index[str, InferenceProviderConfig] | None = None,
     **_: Any,
 ) -> None:
-    memo.provider_index = providerconfig_index
+    memo.providers.index = providerconfig_index
     if "core" in memo:
         memo.core.provider_changed(name, None if type == "DELETED" else dict(body))

@@ -16,11 +16,20 @@ from airunway_operator.reconcile.core import CoreReconciler
 from airunway_operator.settings import Settings
 
 
-def _provider_configs(memo: kopf.Memo) -> list[InferenceProviderConfig]:
-    index = memo.get("provider_index")
-    if not index:
-        return []
-    return sorted((c for store in index.values() for c in store), key=lambda c: c.metadata.name or "")
+class ProviderIndex:
+    """Shared view of kopf's InferenceProviderConfig index.
+
+    kopf gives every object its own shallow copy of the operator memo, so handlers publish the
+    index through this one shared holder rather than by assigning memo attributes.
+    """
+
+    def __init__(self) -> None:
+        self.index: Mapping[str, Any] | None = None
+
+    def configs(self) -> list[InferenceProviderConfig]:
+        if not self.index:
+            return []
+        return sorted((c for store in self.index.values() for c in store), key=lambda c: c.metadata.name or "")
 
 
 def _post_event(body: Mapping[str, Any], event: Event) -> None:
@@ -41,12 +50,13 @@ def operator_configure(
     if ours.metrics_port:
         prometheus_client.start_http_server(ours.metrics_port, ours.metrics_host, registry=metrics.registry)
     memo.metrics = metrics
+    memo.providers = ProviderIndex()
     if ours.core:
         memo.core = CoreReconciler(
             memo.api_client,
             metrics,
             _post_event,
-            lambda: _provider_configs(memo),
+            memo.providers.configs,
             finalizer_timeout=ours.finalizer_timeout_seconds,
             selector_enabled=ours.provider_selector,
         )
