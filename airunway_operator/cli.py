@@ -39,7 +39,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="LIST",
         help="providers to run in this process: all (default), none, or names like vllm,kaito",
     )
-    run.add_argument("--no-core", action="store_true", help="do not run the core controller (split deployments)")
+    run.add_argument(
+        "--no-core", action="store_true", help="do not run the core controller (split deployments)"
+    )
     run.add_argument("-v", "--verbose", action="store_true", help="log at INFO with more detail")
     run.add_argument("--debug", action="store_true", help="log at DEBUG")
     run.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")

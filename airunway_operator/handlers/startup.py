@@ -29,7 +29,8 @@ class ProviderIndex:
     def configs(self) -> list[InferenceProviderConfig]:
         if not self.index:
             return []
-        return sorted((c for store in self.index.values() for c in store), key=lambda c: c.metadata.name or "")
+        configs = (config for store in self.index.values() for config in store)
+        return sorted(configs, key=lambda c: c.metadata.name or "")
 
 
 def _post_event(body: Mapping[str, Any], event: Event) -> None:

@@ -18,10 +18,14 @@ ERROR = "error"
 GPU_SPEC = {"resources": {"gpu": {"count": 1.0, "type": "nvidia.com/gpu"}}, "engine": {"type": "vllm"}}
 
 
-def evaluate(text: str, spec: dict[str, Any]) -> bool | str:
+def compiled(text: str) -> Program:
     program = ENGINE.compile(text)
     assert isinstance(program, Program), program
-    result = ENGINE.evaluate(program, ENGINE.bind(spec))
+    return program
+
+
+def evaluate(text: str, spec: dict[str, Any]) -> bool | str:
+    result = ENGINE.evaluate(compiled(text), ENGINE.bind(spec))
     return ERROR if isinstance(result, EvalError) else result
 
 
@@ -29,7 +33,9 @@ def evaluate(text: str, spec: dict[str, Any]) -> bool | str:
     ("text", "spec", "expected"),
     [
         pytest.param("has(spec.resources.gpu)", GPU_SPEC, True, id="has() on a present key is true"),
-        pytest.param("has(spec.resources.gpu)", {"resources": {}}, False, id="has() on a missing leaf is false"),
+        pytest.param(
+            "has(spec.resources.gpu)", {"resources": {}}, False, id="has() on a missing leaf is false"
+        ),
         pytest.param("has(spec.resources.gpu)", {}, ERROR, id="has() with a missing parent is an error"),
         pytest.param("has(spec.x.y)", {"x": "text"}, ERROR, id="has() on a non-map parent is an error"),
         pytest.param("spec.resources.gpu.count > 0", {}, ERROR, id="selecting a missing key is an error"),
@@ -39,7 +45,9 @@ def evaluate(text: str, spec: dict[str, Any]) -> bool | str:
         pytest.param("spec.c != 1", {"c": 1.0}, False, id="a double is not unequal to the same int"),
         pytest.param("spec.c >= 2u", {"c": 2.0}, True, id="a double compares with a uint literal"),
         pytest.param("spec.c == 1.5", {"c": 1.5}, True, id="a double equals a double literal"),
-        pytest.param("spec.c in [1, 2]", {"c": 2.0}, True, id="list membership compares across numeric types"),
+        pytest.param(
+            "spec.c in [1, 2]", {"c": 2.0}, True, id="list membership compares across numeric types"
+        ),
         pytest.param("spec.c == 'a'", {"c": 1.0}, False, id="values of different kinds are simply unequal"),
         pytest.param("true || spec.missing", {}, True, id="true or an error is true"),
         pytest.param("spec.missing || true", {}, True, id="an error or true is true"),
@@ -49,7 +57,9 @@ def evaluate(text: str, spec: dict[str, Any]) -> bool | str:
         pytest.param("true && spec.missing", {}, ERROR, id="true and an error is an error"),
         pytest.param("spec.c", {"c": 1.0}, ERROR, id="a non-boolean result does not match"),
         pytest.param("spec.flag", {"flag": True}, True, id="a dynamic boolean result matches"),
-        pytest.param("spec.s.matches('[')", {"s": "a"}, ERROR, id="an invalid regular expression is an error"),
+        pytest.param(
+            "spec.s.matches('[')", {"s": "a"}, ERROR, id="an invalid regular expression is an error"
+        ),
         pytest.param("spec.s.startsWith('vl')", {"s": "vllm"}, True, id="string functions are available"),
         pytest.param("spec.l.exists(v, v == 2)", {"l": [1.0, 2.0]}, True, id="macros are available"),
         pytest.param("spec.n == null", {"n": None}, True, id="JSON null is CEL null"),
@@ -67,7 +77,9 @@ def test_evaluation_semantics(text: str, spec: dict[str, Any], expected: bool | 
         pytest.param("", "Syntax error", id="an empty expression does not compile"),
         pytest.param("self.x == 1", "undeclared reference", id="only the variable spec is declared"),
         pytest.param("1 == 'a'", "no matching overload", id="a static type mismatch does not compile"),
-        pytest.param("1.0 > 0", "no matching overload", id="mixed numeric literals do not compile, as in cel-go"),
+        pytest.param(
+            "1.0 > 0", "no matching overload", id="mixed numeric literals do not compile, as in cel-go"
+        ),
         pytest.param("1 + 2", "type int, not bool", id="a statically non-boolean expression never matches"),
         pytest.param("'vllm'", "type string, not bool", id="a string expression never matches"),
         pytest.param("(" * 40 + "true" + ")" * 40, "recursion", id="nesting beyond cel-cpp's limit of 32"),
@@ -127,17 +139,16 @@ BATCHES = [
 
 @pytest.mark.parametrize(("texts", "spec", "expected"), BATCHES)
 def test_first_match(texts: list[str], spec: dict[str, Any], expected: int | None):
-    programs = [ENGINE.compile(text) for text in texts]
-    assert all(isinstance(program, Program) for program in programs)
+    programs = [compiled(text) for text in texts]
     activation = ENGINE.bind(spec)
     one_by_one = next(
-        (index for index, program in enumerate(programs) if ENGINE.evaluate(program, activation) is True),  # type: ignore[arg-type]
+        (index for index, program in enumerate(programs) if ENGINE.evaluate(program, activation) is True),
         None,
     )
-    assert ENGINE.first_match(programs, activation) == expected == one_by_one  # type: ignore[arg-type]
+    assert ENGINE.first_match(programs, activation) == expected == one_by_one
 
 
 def test_an_activation_serves_many_rules():
     activation = ENGINE.bind(GPU_SPEC)
-    results = [ENGINE.evaluate(ENGINE.compile(text), activation) for text in ("true", "false", "true")]  # type: ignore[arg-type]
+    results = [ENGINE.evaluate(compiled(text), activation) for text in ("true", "false", "true")]
     assert results == [True, False, True]

@@ -52,34 +52,87 @@ def test_an_explicit_engine_gets_the_webhook_gpu_default():
 @pytest.mark.parametrize(
     ("fields", "path", "expected"),
     [
-        pytest.param({"resources__gpu__count": 0}, "resources.gpu", {"type": "nvidia.com/gpu"}, id="GPU count 0 is omitted"),
+        pytest.param(
+            {"resources__gpu__count": 0},
+            "resources.gpu",
+            {"type": "nvidia.com/gpu"},
+            id="GPU count 0 is omitted",
+        ),
         pytest.param({"scaling__replicas": 0}, "scaling", {}, id="replicas 0 is omitted"),
         pytest.param({"scaling__replicas": 3}, "scaling.replicas", 3.0, id="numbers are doubles"),
-        pytest.param({"engine__enforceEager": False}, "engine", {"enablePrefixCaching": True}, id="false flags are omitted"),
-        pytest.param({"engine__enablePrefixCaching": False}, "engine", {}, id="prefix caching false is omitted"),
-        pytest.param({"engine__trustRemoteCode": True}, "engine.trustRemoteCode", True, id="true flags are kept"),
-        pytest.param({"engine__contextLength": 0}, "engine.contextLength", 0.0, id="a zero context length is kept (pointer)"),
-        pytest.param({"gateway__enabled": False}, "gateway", {"enabled": False}, id="gateway.enabled false is kept (pointer)"),
+        pytest.param(
+            {"engine__enforceEager": False},
+            "engine",
+            {"enablePrefixCaching": True},
+            id="false flags are omitted",
+        ),
+        pytest.param(
+            {"engine__enablePrefixCaching": False}, "engine", {}, id="prefix caching false is omitted"
+        ),
+        pytest.param(
+            {"engine__trustRemoteCode": True}, "engine.trustRemoteCode", True, id="true flags are kept"
+        ),
+        pytest.param(
+            {"engine__contextLength": 0},
+            "engine.contextLength",
+            0.0,
+            id="a zero context length is kept (pointer)",
+        ),
+        pytest.param(
+            {"gateway__enabled": False},
+            "gateway",
+            {"enabled": False},
+            id="gateway.enabled false is kept (pointer)",
+        ),
         pytest.param({"gateway__modelName": ""}, "gateway", {}, id="an empty gateway stays an empty object"),
-        pytest.param({"resources": {}}, "resources", {}, id="an empty resources object stays an empty object"),
+        pytest.param(
+            {"resources": {}}, "resources", {}, id="an empty resources object stays an empty object"
+        ),
         pytest.param({"image": ""}, "image", MISSING, id="empty strings are omitted"),
         pytest.param({"nodeSelector": {}}, "nodeSelector", MISSING, id="empty maps are omitted"),
         pytest.param({"env": []}, "env", MISSING, id="empty lists are omitted"),
-        pytest.param({"engine__args": {"seed": "1"}}, "engine.args", {"seed": "1"}, id="string maps are kept as written"),
-        pytest.param({"engine__extraArgs": ["--x"]}, "engine.extraArgs", ["--x"], id="string lists are kept as written"),
-        pytest.param({"model__servedName": ""}, "model", {"id": "Qwen/Qwen3-0.6B", "source": "huggingface"}, id="model fields omit zeros too"),
-        pytest.param({"serving__mode": "disaggregated"}, "serving.mode", "disaggregated", id="the serving mode is kept"),
-        pytest.param({"serving": {}}, "serving.mode", "aggregated", id="an empty serving object has the CRD default mode"),
+        pytest.param(
+            {"engine__args": {"seed": "1"}},
+            "engine.args",
+            {"seed": "1"},
+            id="string maps are kept as written",
+        ),
+        pytest.param(
+            {"engine__extraArgs": ["--x"]}, "engine.extraArgs", ["--x"], id="string lists are kept as written"
+        ),
+        pytest.param(
+            {"model__servedName": ""},
+            "model",
+            {"id": "Qwen/Qwen3-0.6B", "source": "huggingface"},
+            id="model fields omit zeros too",
+        ),
+        pytest.param(
+            {"serving__mode": "disaggregated"}, "serving.mode", "disaggregated", id="the serving mode is kept"
+        ),
+        pytest.param(
+            {"serving": {}},
+            "serving.mode",
+            "aggregated",
+            id="an empty serving object has the CRD default mode",
+        ),
         pytest.param(
             {"provider__overrides": {"a": 1, "b": [2, None, {"c": False}], "d": {}}},
             "provider.overrides",
             {"a": 1.0, "b": [2.0, None, {"c": False}], "d": {}},
             id="overrides are raw JSON with doubles, nulls, false and empty objects",
         ),
-        pytest.param({"provider__overrides": {}}, "provider", {"overrides": {}}, id="empty overrides are kept (pointer)"),
+        pytest.param(
+            {"provider__overrides": {}},
+            "provider",
+            {"overrides": {}},
+            id="empty overrides are kept (pointer)",
+        ),
         pytest.param({"provider__name": ""}, "provider", {}, id="an empty provider name is omitted"),
         pytest.param(
-            {"env": [{"name": "A", "value": ""}]}, "env", [{"name": "A"}], id="an env var keeps its name and omits an empty value"
+            {"env": [{"name": "A", "value": ""}]},
+            "env",
+            [{"name": "A"}],
+            id="an env var keeps its name and omits an empty value",
         ),
         pytest.param(
             {"env": [{"name": "A", "valueFrom": {"resourceFieldRef": {"resource": "limits.cpu"}}}]},
@@ -88,13 +141,24 @@ def test_an_explicit_engine_gets_the_webhook_gpu_default():
             id="an unset divisor is the zero quantity",
         ),
         pytest.param(
-            {"env": [{"name": "A", "valueFrom": {"resourceFieldRef": {"resource": "limits.memory", "divisor": "1024Ki"}}}]},
+            {
+                "env": [
+                    {
+                        "name": "A",
+                        "valueFrom": {"resourceFieldRef": {"resource": "limits.memory", "divisor": "1024Ki"}},
+                    }
+                ]
+            },
             "env.0.valueFrom.resourceFieldRef.divisor",
             "1Mi",
             id="a divisor is canonical",
         ),
         pytest.param(
-            {"env": [{"name": "A", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k", "optional": False}}}]},
+            {
+                "env": [
+                    {"name": "A", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k", "optional": False}}}
+                ]
+            },
             "env.0.valueFrom.secretKeyRef",
             {"name": "s", "key": "k", "optional": False},
             id="an explicit optional false is kept (pointer)",
@@ -106,7 +170,10 @@ def test_an_explicit_engine_gets_the_webhook_gpu_default():
             id="tolerations omit empty strings and keep zero seconds",
         ),
         pytest.param(
-            {"podTemplate": {"metadata": {"labels": {}}}}, "podTemplate", {"metadata": {}}, id="nested structs stay, empty maps go"
+            {"podTemplate": {"metadata": {"labels": {}}}},
+            "podTemplate",
+            {"metadata": {}},
+            id="nested structs stay, empty maps go",
         ),
     ],
 )
@@ -120,11 +187,21 @@ def test_go_json_shape(fields: dict[str, Any], path: str, expected: Any):
         pytest.param({"engine__type": "sglang"}, 1.0, id="an explicit engine gets one GPU"),
         pytest.param({"engine__type": "llamacpp"}, MISSING, id="llamacpp gets no GPU default"),
         pytest.param({}, MISSING, id="an auto-selected engine gets no GPU default"),
-        pytest.param({"engine__type": "vllm", "image": "repo/vllm:1"}, MISSING, id="the legacy image suppresses it"),
-        pytest.param({"engine__type": "vllm", "engine__image": "repo/vllm:1"}, 1.0, id="engine.image does not suppress it"),
-        pytest.param({"engine__type": "vllm", "resources__cpu": "4"}, MISSING, id="explicit resources suppress it"),
         pytest.param(
-            {"engine__type": "vllm", "serving__mode": "disaggregated"}, MISSING, id="disaggregated mode gets no GPU default"
+            {"engine__type": "vllm", "image": "repo/vllm:1"}, MISSING, id="the legacy image suppresses it"
+        ),
+        pytest.param(
+            {"engine__type": "vllm", "engine__image": "repo/vllm:1"},
+            1.0,
+            id="engine.image does not suppress it",
+        ),
+        pytest.param(
+            {"engine__type": "vllm", "resources__cpu": "4"}, MISSING, id="explicit resources suppress it"
+        ),
+        pytest.param(
+            {"engine__type": "vllm", "serving__mode": "disaggregated"},
+            MISSING,
+            id="disaggregated mode gets no GPU default",
         ),
     ],
 )
@@ -153,7 +230,9 @@ def test_webhook_defaults_fill_gpu_types_and_volumes():
 
 
 def test_a_volume_keeps_an_empty_storage_class_and_omits_read_only_false():
-    value = cel_value(model__storage={"volumes": [{"name": "d", "size": 10, "storageClassName": "", "readOnly": False}]})
+    value = cel_value(
+        model__storage={"volumes": [{"name": "d", "size": 10, "storageClassName": "", "readOnly": False}]}
+    )
     assert at(value, "model.storage.volumes.0.storageClassName") == ""
     assert at(value, "model.storage.volumes.0.readOnly") is MISSING
     assert at(value, "model.storage.volumes.0.size") == "10"
@@ -166,9 +245,18 @@ def test_disaggregated_mode_gets_no_scaling_default():
 @pytest.mark.parametrize(
     ("fields", "resolved", "expected"),
     [
-        pytest.param({}, EngineType.LLAMACPP, "llamacpp", id="the resolved engine is overlaid when the spec has none"),
-        pytest.param({"engine__image": "x"}, EngineType.VLLM, "vllm", id="the overlay also fills an existing engine object"),
-        pytest.param({"engine__type": "vllm"}, EngineType.SGLANG, "vllm", id="an explicit engine is never overwritten"),
+        pytest.param(
+            {}, EngineType.LLAMACPP, "llamacpp", id="the resolved engine is overlaid when the spec has none"
+        ),
+        pytest.param(
+            {"engine__image": "x"},
+            EngineType.VLLM,
+            "vllm",
+            id="the overlay also fills an existing engine object",
+        ),
+        pytest.param(
+            {"engine__type": "vllm"}, EngineType.SGLANG, "vllm", id="an explicit engine is never overwritten"
+        ),
         pytest.param({}, None, MISSING, id="without a resolved engine nothing is overlaid"),
     ],
 )

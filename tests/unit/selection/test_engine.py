@@ -29,44 +29,66 @@ CPU_LLAMA = ipc("cpu", engine("llamacpp", cpu=True, gpu=False))
     ("md", "configs", "expected", "reason"),
     [
         pytest.param(
-            deployment(), shipped(), "llamacpp", "auto-selected from provider kaito capabilities",
+            deployment(),
+            shipped(),
+            "llamacpp",
+            "auto-selected from provider kaito capabilities",
             id="without GPUs only KAITO's CPU llama.cpp fits",
         ),
         pytest.param(
-            deployment(resources__gpu__count=1), shipped(), "vllm", "auto-selected from provider dynamo capabilities",
+            deployment(resources__gpu__count=1),
+            shipped(),
+            "vllm",
+            "auto-selected from provider dynamo capabilities",
             id="with a GPU vLLM is preferred and Dynamo sorts first",
         ),
         pytest.param(
-            deployment(**DISAGGREGATED), shipped(), "vllm", "auto-selected from provider dynamo capabilities",
+            deployment(**DISAGGREGATED),
+            shipped(),
+            "vllm",
+            "auto-selected from provider dynamo capabilities",
             id="disaggregated mode needs GPUs and picks vLLM",
         ),
         pytest.param(
-            deployment(resources__gpu__count=1), shipped(dynamo=False), "vllm",
+            deployment(resources__gpu__count=1),
+            shipped(dynamo=False),
+            "vllm",
             "auto-selected from provider kaito capabilities",
             id="a not-ready provider offers nothing",
         ),
         pytest.param(
-            deployment(resources__gpu__count=1), (TRT_ONLY, SGLANG_ONLY), "sglang",
+            deployment(resources__gpu__count=1),
+            (TRT_ONLY, SGLANG_ONLY),
+            "sglang",
             "auto-selected from provider sg capabilities",
             id="sglang is preferred over trtllm",
         ),
         pytest.param(
-            deployment(resources__gpu__count=1), (TRT_ONLY, CPU_LLAMA), "trtllm",
+            deployment(resources__gpu__count=1),
+            (TRT_ONLY, CPU_LLAMA),
+            "trtllm",
             "auto-selected from provider trt capabilities",
             id="a CPU-only engine is skipped for a GPU deployment",
         ),
         pytest.param(
-            deployment(resources__gpu__count=1), (ipc("b", engine("vllm")), ipc("a", engine("vllm"))), "vllm",
+            deployment(resources__gpu__count=1),
+            (ipc("b", engine("vllm")), ipc("a", engine("vllm"))),
+            "vllm",
             "auto-selected from provider a capabilities",
             id="the first provider by name is named, whatever the list order",
         ),
         pytest.param(
-            deployment(engine__image="repo/vllm:1"), (CPU_LLAMA,), "llamacpp", "auto-selected from provider cpu capabilities",
+            deployment(engine__image="repo/vllm:1"),
+            (CPU_LLAMA,),
+            "llamacpp",
+            "auto-selected from provider cpu capabilities",
             id="an engine object without type is auto-selected",
         ),
     ],
 )
-def test_auto_selection(md: ModelDeployment, configs: tuple[InferenceProviderConfig, ...], expected: str, reason: str):
+def test_auto_selection(
+    md: ModelDeployment, configs: tuple[InferenceProviderConfig, ...], expected: str, reason: str
+):
     assert engines.select_engine(md, configs) == EngineSelected(
         EngineType(expected), reason, EngineSource.AUTO, reason.split()[3]
     )
@@ -80,7 +102,11 @@ def test_an_explicit_engine_is_recorded_without_looking_at_providers():
 
 
 def test_a_recorded_engine_is_sticky():
-    md = deployment(status={"engine": {"type": "sglang", "selectedReason": "auto-selected from provider dynamo capabilities"}})
+    md = deployment(
+        status={
+            "engine": {"type": "sglang", "selectedReason": "auto-selected from provider dynamo capabilities"}
+        }
+    )
     assert engines.select_engine(md, shipped()) == EngineSelected(
         EngineType.SGLANG, "auto-selected from provider dynamo capabilities", EngineSource.RECORDED
     )
@@ -97,28 +123,35 @@ def test_the_provider_name_does_not_restrict_the_engine():
     ("md", "configs", "message"),
     [
         pytest.param(
-            deployment(), (), "no providers registered (InferenceProviderConfig resources not found)",
+            deployment(),
+            (),
+            "no providers registered (InferenceProviderConfig resources not found)",
             id="no configs at all",
         ),
         pytest.param(
-            deployment(), shipped(ready=False),
-            "no engines available from registered providers (hasGPU=false, servingMode=aggregated, advertised=map[])",
+            deployment(),
+            shipped(ready=False),
+            "no engines available from registered providers "
+            "(hasGPU=false, servingMode=aggregated, advertised=map[])",
             id="no ready provider advertises anything",
         ),
         pytest.param(
-            deployment(), shipped(kaito=False),
+            deployment(),
+            shipped(kaito=False),
             "no engines available from registered providers (hasGPU=false, servingMode=aggregated, "
             "advertised=map[dynamo:[vllm sglang trtllm] kuberay:[vllm] llmd:[vllm] vllm:[vllm]])",
             id="no ready provider runs anything without a GPU",
         ),
         pytest.param(
-            deployment(**DISAGGREGATED), (ipc("vllm", engine("vllm")), ipc("bare", capabilities=False), ipc("none")),
+            deployment(**DISAGGREGATED),
+            (ipc("vllm", engine("vllm")), ipc("bare", capabilities=False), ipc("none")),
             "no engines available from registered providers (hasGPU=true, servingMode=disaggregated, "
             "advertised=map[none:[] vllm:[vllm]])",
             id="no engine supports the serving mode",
         ),
         pytest.param(
-            deployment(resources__gpu__count=1), (ipc("odd", engine("vllm", modes=())),),
+            deployment(resources__gpu__count=1),
+            (ipc("odd", engine("vllm", modes=())),),
             "no engines available from registered providers (hasGPU=true, servingMode=aggregated, "
             "advertised=map[odd:[vllm]])",
             id="an engine with an empty mode list supports no mode",
