@@ -12,6 +12,7 @@ import argparse
 import base64
 import difflib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -22,6 +23,8 @@ from airunway_operator.api import constants
 NAME: Final = "airunway-validating-webhook-configuration"
 MODELDEPLOYMENT_WEBHOOK: Final = "vmodeldeployment-v1alpha1.kb.io"
 MODELDEPLOYMENT_PATH: Final = "/validate-airunway-ai-v1alpha1-modeldeployment"
+PROVIDERCONFIG_WEBHOOK: Final = "vinferenceproviderconfig-v1alpha1.airunway.ai"
+PROVIDERCONFIG_PATH: Final = "/validate-airunway-ai-v1alpha1-inferenceproviderconfig"
 SERVICE_NAME: Final = "airunway-webhook-service"
 NAMESPACE: Final = "airunway-system"
 CERTIFICATE: Final = "airunway-serving-cert"
@@ -36,49 +39,68 @@ SKIP_DELETING: Final = {
 MANIFEST: Final = Path(__file__).resolve().parents[2] / "config" / "webhook" / "manifests.yaml"
 
 
-def service_client_config(namespace: str = NAMESPACE, service: str = SERVICE_NAME) -> dict[str, Any]:
-    return {"service": {"name": service, "namespace": namespace, "path": MODELDEPLOYMENT_PATH, "port": 443}}
+ClientConfig = Callable[[str], dict[str, Any]]
+"""Builds a webhook's clientConfig for its URL path."""
 
 
-def url_client_config(base_url: str, ca_bundle: bytes) -> dict[str, Any]:
+def service_client_config(namespace: str = NAMESPACE, service: str = SERVICE_NAME) -> ClientConfig:
+    def build(path: str) -> dict[str, Any]:
+        return {"service": {"name": service, "namespace": namespace, "path": path, "port": 443}}
+
+    return build
+
+
+def url_client_config(base_url: str, ca_bundle: bytes) -> ClientConfig:
+    def build(path: str) -> dict[str, Any]:
+        return {"url": base_url.rstrip("/") + path, "caBundle": base64.b64encode(ca_bundle).decode()}
+
+    return build
+
+
+def _webhook(name: str, path: str, plural: str, scope: str, client_config: ClientConfig) -> dict[str, Any]:
     return {
-        "url": base_url.rstrip("/") + MODELDEPLOYMENT_PATH,
-        "caBundle": base64.b64encode(ca_bundle).decode(),
+        "name": name,
+        "admissionReviewVersions": ["v1"],
+        "clientConfig": client_config(path),
+        "failurePolicy": "Fail",
+        "sideEffects": "None",
+        "timeoutSeconds": TIMEOUT_SECONDS,
+        "matchPolicy": "Equivalent",
+        "matchConditions": [SKIP_DELETING],
+        "rules": [
+            {
+                "apiGroups": [constants.GROUP],
+                "apiVersions": [constants.VERSION],
+                "operations": ["CREATE", "UPDATE"],
+                "resources": [plural],
+                "scope": scope,
+            }
+        ],
     }
 
 
 def validating_configuration(
-    client_config: dict[str, Any], annotations: dict[str, str] | None = None
+    client_config: ClientConfig, annotations: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    """The configuration for ModelDeployment CREATE and UPDATE (status writes never reach it)."""
+    """ModelDeployment and InferenceProviderConfig CREATE and UPDATE (status writes never reach it)."""
     metadata: dict[str, Any] = {"name": NAME, "labels": {"app.kubernetes.io/name": "airunway-operator"}}
     if annotations:
         metadata["annotations"] = annotations
+    md = _webhook(
+        MODELDEPLOYMENT_WEBHOOK,
+        MODELDEPLOYMENT_PATH,
+        constants.MODELDEPLOYMENT_PLURAL,
+        "Namespaced",
+        client_config,
+    )
+    ipc = _webhook(
+        PROVIDERCONFIG_WEBHOOK, PROVIDERCONFIG_PATH, constants.PROVIDERCONFIG_PLURAL, "Cluster", client_config
+    )
     return {
         "apiVersion": "admissionregistration.k8s.io/v1",
         "kind": "ValidatingWebhookConfiguration",
         "metadata": metadata,
-        "webhooks": [
-            {
-                "name": MODELDEPLOYMENT_WEBHOOK,
-                "admissionReviewVersions": ["v1"],
-                "clientConfig": client_config,
-                "failurePolicy": "Fail",
-                "sideEffects": "None",
-                "timeoutSeconds": TIMEOUT_SECONDS,
-                "matchPolicy": "Equivalent",
-                "matchConditions": [SKIP_DELETING],
-                "rules": [
-                    {
-                        "apiGroups": [constants.GROUP],
-                        "apiVersions": [constants.VERSION],
-                        "operations": ["CREATE", "UPDATE"],
-                        "resources": [constants.MODELDEPLOYMENT_PLURAL],
-                        "scope": "Namespaced",
-                    }
-                ],
-            }
-        ],
+        "webhooks": [md, ipc],
     }
 
 

@@ -14,6 +14,7 @@ from airunway_operator.kube import webhooks
 from airunway_operator.kube.client import call
 from airunway_operator.reconcile import admission
 from airunway_operator.settings import Settings
+from airunway_operator.validation import providerconfig as providerconfig_rules
 
 WEBHOOK_ID = configuration.MODELDEPLOYMENT_PATH.lstrip("/")
 
@@ -74,3 +75,17 @@ async def modeldeployment_validate(
     warnings.extend(verdict.warnings)
     if not verdict.allowed:
         raise kopf.AdmissionError(verdict.message(), code=500 if verdict.has_internal_error else 422)
+
+
+@kopf.on.validate(
+    constants.GROUP,
+    constants.VERSION,
+    constants.PROVIDERCONFIG_PLURAL,
+    id=configuration.PROVIDERCONFIG_PATH.lstrip("/"),
+    operations=["CREATE", "UPDATE"],
+)
+async def providerconfig_validate(body: kopf.Body, warnings: list[str], **_: Any) -> None:
+    verdict = providerconfig_rules.validate(body)
+    warnings.extend(verdict.warnings)
+    if not verdict.allowed:
+        raise kopf.AdmissionError(verdict.message(), code=422)

@@ -36,12 +36,14 @@ _STATUS_PREFIX: Final = re.compile(r"^[A-Z_]+: ")
 _STATUS_SUFFIX: Final = re.compile(r"\s*\[[A-Z_]+\]\s*$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Program:
-    """A compiled, type-checked expression; `handle` belongs to the engine that compiled it."""
+    """A compiled, type-checked expression; `handle` belongs to the engine that compiled it.
+
+    Compared and hashed by identity: the compile cache hands out one Program per text."""
 
     text: str
-    handle: Any = field(repr=False, compare=False)
+    handle: Any = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ class CelExprEngine:
         self._compiled: Callable[[str], Program | CompileError] = functools.lru_cache(cache_size)(
             self._compile_uncached
         )
-        self._batched: Callable[[tuple[str, ...]], Program | None] = functools.lru_cache(cache_size)(
+        self._batched: Callable[[tuple[Program, ...]], Program | None] = functools.lru_cache(cache_size)(
             self._compile_batch
         )
 
@@ -108,15 +110,16 @@ class CelExprEngine:
 
     def evaluate(self, program: Program, activation: Activation) -> bool | EvalError:
         try:
-            value = program.handle.eval(activation.handle)
+            return _as_bool(program.handle.eval(activation.handle))
         except Exception as error:  # the binding raises only for values it cannot convert
-            return EvalError(_clean(str(error)))
-        return _as_bool(value)
+            return EvalError(str(error))
 
     def first_match(self, programs: Sequence[Program], activation: Activation) -> int | None:
         verdicts = self._verdicts(programs, activation) if len(programs) > 1 else None
-        if verdicts is None:
-            return _first_true(self, programs, activation)
+        if verdicts is None:  # some rule failed: find the first true one rule by rule
+            return next(
+                (index for index, program in enumerate(programs) if _is_true(program, activation)), None
+            )
         return next((index for index, verdict in enumerate(verdicts) if verdict is True), None)
 
     def _compile_uncached(self, text: str) -> Program | CompileError:
@@ -131,13 +134,13 @@ class CelExprEngine:
             )
         return Program(text, checked)
 
-    def _compile_batch(self, texts: tuple[str, ...]) -> Program | None:
-        """All `texts` as one list expression: one evaluation instead of one per rule.
+    def _compile_batch(self, programs: tuple[Program, ...]) -> Program | None:
+        """All `programs` as one list expression: one evaluation instead of one per rule.
 
         Newlines end any `//` comment inside a rule. Only texts that compiled alone are batched,
         so the list can fail only on cel-cpp's nesting limit; then rules run one by one.
         """
-        source = "[\n" + ",\n".join(f"({text}\n)" for text in texts) + "\n]"
+        source = "[\n" + ",\n".join(f"({program.text}\n)" for program in programs) + "\n]"
         try:
             return Program(source, self._env.compile(source))
         except Exception:
@@ -149,7 +152,7 @@ class CelExprEngine:
         A list literal fails as a whole when one element fails, so a list result means each
         element is exactly what evaluating that rule alone gives.
         """
-        batch = self._batched(tuple(program.text for program in programs))
+        batch = self._batched(tuple(programs))
         if batch is None:
             return None
         try:
@@ -165,15 +168,16 @@ def _as_bool(value: Any) -> bool | EvalError:
         return bool(raw)
     kind = value.type().name()
     if kind == "ERROR":
-        return EvalError(_clean(str(raw)))
+        return EvalError(str(raw))  # e.g. 'NOT_FOUND: Key not found in map : "resources"'
     return EvalError(f"CEL expression did not return bool, got {kind.lower()}")
 
 
-def _first_true(engine: CelEngine, programs: Sequence[Program], activation: Activation) -> int | None:
-    return next(
-        (index for index, program in enumerate(programs) if engine.evaluate(program, activation) is True),
-        None,
-    )
+def _is_true(program: Program, activation: Activation) -> bool:
+    """`evaluate(...) is True` without building an error value (the fallback's hot path)."""
+    try:
+        return program.handle.eval(activation.handle).value() is True
+    except Exception:
+        return False
 
 
 def _clean(message: str) -> str:

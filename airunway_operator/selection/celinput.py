@@ -126,7 +126,10 @@ def build(
     """
     wire = spec.model_dump(mode="json", by_alias=True, exclude_none=True)
     _apply_webhook_defaults(wire, spec, deployment)
-    value = _struct(wire, _shape(ModelDeploymentSpec))
+    try:
+        value = _struct(wire, _shape(ModelDeploymentSpec))
+    except OverflowError as error:  # Go's decoder refuses numbers beyond float64
+        raise CelInputError(f"json: a number overflows float64 ({error})") from error
     engine = value["engine"]
     if resolved_engine is not None and isinstance(engine, dict) and not engine.get("type"):
         engine["type"] = resolved_engine.value
@@ -203,54 +206,39 @@ def _nested_model(annotation: Any) -> type[ApiModel] | None:
 def _struct(wire: Mapping[str, Any], shape: _Shape) -> JsonObject:
     """One dumped struct in Go's shape. The hot path of selection: one loop, few calls."""
     encoded: JsonObject = {}
+    omit_empty, nested = shape.omit_empty, shape.nested
     for key, value in wire.items():
-        if key in shape.omit_empty:
+        if key in omit_empty:
             if value:  # for JSON values Go's "empty" (false, 0, "", {}, []) is exactly falsy
-                encoded[key] = _plain(value)
-        elif key in shape.nested:
+                encoded[key] = _json(value)
+        elif key in nested:
             if value.__class__ is not list:  # a set struct pointer or struct value: never omitted
-                encoded[key] = _struct(value, shape.nested[key])
+                encoded[key] = _struct(value, nested[key])
             elif value:  # a list of structs: omitempty applies to the list
-                encoded[key] = [_struct(item, shape.nested[key]) for item in value]
-        else:
-            encoded[key] = _special(value, shape.kinds[key])
+                encoded[key] = [_struct(item, nested[key]) for item in value]
+        elif shape.kinds[key] is _Kind.QUANTITY:
+            encoded[key] = _quantity(value)
+        else:  # pointers, always-present fields and raw JSON keep their value as it is
+            encoded[key] = _json(value)
     for key, zero in shape.zeros.items():
         if key not in encoded:
             encoded[key] = dict(zero) if isinstance(zero, dict) else zero
     return encoded
 
 
-def _plain(value: Any) -> JsonValue:
-    kind = value.__class__
-    if kind is int:
-        return _number(value)
-    return _json(value) if kind is dict or kind is list else value
-
-
-def _special(value: Any, kind: _Kind) -> JsonValue:
-    if kind is _Kind.QUANTITY:
-        return _quantity(value)
-    return _json(value) if kind is _Kind.RAW_JSON else _plain(value)
-
-
 def _json(value: Any) -> JsonValue:
-    """Dumped JSON as Go decodes it into `any`: numbers become float64, the rest stays."""
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, int | float):
-        return _number(value)
-    if isinstance(value, list | tuple):
-        return [_json(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): _json(item) for key, item in value.items()}
-    raise CelInputError(f"unsupported JSON value of type {type(value).__name__}")
-
-
-def _number(value: int | float) -> float:
-    try:
+    """Dumped JSON as Go decodes it into `any`: numbers become float64 (OverflowError beyond its
+    range), the rest stays. A JSON dump holds exactly these classes."""
+    kind = value.__class__
+    if kind is str or kind is bool or value is None:
+        return value  # type: ignore[no-any-return]
+    if kind is int or kind is float:
         return float(value)
-    except OverflowError as error:
-        raise CelInputError(f"json: number {value} overflows float64") from error
+    if kind is dict:
+        return {key: _json(item) for key, item in value.items()}
+    if kind is list:
+        return [_json(item) for item in value]
+    raise CelInputError(f"unsupported JSON value of type {kind.__name__}")
 
 
 def _quantity(value: int | str) -> str:

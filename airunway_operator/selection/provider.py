@@ -9,8 +9,11 @@ name. Rules that fail to compile or evaluate, or yield a non-boolean, are skippe
 
 The winner is found without evaluating every rule: positive-priority rules are tried in
 (priority descending, provider name ascending) order and the first one that matches names the
-winner; when none matches, every candidate has priority 0 and the smallest name wins. This gives
-exactly the full ranking's answer (`candidate_priorities`). Pure.
+winner; when none matches, every candidate has priority 0 and the smallest name wins; a single
+candidate wins without any evaluation. This gives exactly the full ranking's answer
+(`candidate_priorities`, which tests compare against). What depends only on the configs
+(candidates, ordered compiled rules) is computed once per provider set and demand (`_plan`).
+Pure: the caches hold derived data only and never change an answer.
 """
 
 from __future__ import annotations
@@ -52,8 +55,8 @@ class ProviderSelected:
     provider: str
     reason: str
     source: ProviderSource
-    priority: int = 0
-    """For AUTO: the winner's priority."""
+    priority: int | None = None
+    """For AUTO among several candidates: the winner's priority (None when nothing needed ranking)."""
 
 
 @dataclass(frozen=True)
@@ -199,8 +202,11 @@ def _plan(configs: _Identical, demand: Demand, cel_engine: CelEngine) -> _Plan:
     )
 
 
-def _winner(plan: _Plan, spec_value: celinput.JsonObject, cel_engine: CelEngine) -> tuple[str, int]:
-    """(name, priority) of the winner: the provider of the first matching rule, else the first name."""
+def _winner(plan: _Plan, spec_value: celinput.JsonObject, cel_engine: CelEngine) -> tuple[str, int | None]:
+    """(name, priority) of the winner: the provider of the first matching rule, else the first name.
+    A single candidate wins whatever its rules say, so they are not evaluated."""
+    if len(plan.candidates) == 1:
+        return plan.candidates[0], None
     if plan.programs:
         index = cel_engine.first_match(plan.programs, cel_engine.bind(spec_value))
         if index is not None:

@@ -13,6 +13,7 @@ as `e<N>`. Pure.
 from __future__ import annotations
 
 import decimal
+import functools
 import re
 from decimal import Decimal
 from enum import Enum, auto
@@ -46,6 +47,7 @@ class _Format(Enum):
     DECIMAL_EXPONENT = auto()
 
 
+@functools.lru_cache(maxsize=4096)
 def canonical_text(value: int | str) -> str:
     """apimachinery's canonical text of a quantity (what `Quantity.MarshalJSON` writes):
     `1.5Gi` -> `1536Mi`, `1000M` -> `1G`, `0.5` -> `500m`, `1e3` -> `1e3`, `2048` -> `2048`."""

@@ -73,7 +73,7 @@ def _parse_spec(raw_spec: Mapping[str, Any]) -> tuple[ModelDeploymentSpec | None
     try:
         return ModelDeploymentSpec.model_validate(_without_bad_overrides(raw_spec)), ()
     except ValidationError as error:
-        return None, tuple(_field_errors(raw_spec, error.errors(include_url=False)))
+        return None, tuple(field_errors(raw_spec, error.errors(include_url=False)))
 
 
 def _without_bad_overrides(raw_spec: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -83,7 +83,7 @@ def _without_bad_overrides(raw_spec: Mapping[str, Any]) -> Mapping[str, Any]:
     return {**raw_spec, "provider": {k: v for k, v in provider.items() if k != "overrides"}}
 
 
-def _field_errors(raw_spec: Mapping[str, Any], details: Sequence[ErrorDetails]) -> list[FieldError]:
+def field_errors(raw_spec: Mapping[str, Any], details: Sequence[ErrorDetails]) -> list[FieldError]:
     """One FieldError per offending path (a union reports several alternatives for one value)."""
     by_path: dict[str, list[ErrorDetails]] = {}
     for detail in details:

@@ -51,6 +51,8 @@ class Verdict:
     warnings: tuple[str, ...] = ()
     #: Name of the reviewed object, used only in `message()`.
     name: str = ""
+    #: Kind of the reviewed object, used only in `message()`.
+    kind: str = "ModelDeployment"
 
     @property
     def allowed(self) -> bool:
@@ -66,7 +68,7 @@ class Verdict:
         """One rejection text naming every problem and its field path; empty when allowed."""
         if not self.errors:
             return ""
-        subject = f"ModelDeployment {self.name}" if self.name else "ModelDeployment"
+        subject = f"{self.kind} {self.name}" if self.name else self.kind
         if len(self.errors) == 1:
             return f"{subject} is invalid: {self.errors[0]}"
         listed = "; ".join(f"{number}) {error}" for number, error in enumerate(self.errors, start=1))
@@ -74,7 +76,7 @@ class Verdict:
 
     def with_warnings(self, *warnings: str) -> Verdict:
         """The same verdict with more warnings appended (e.g. provider-specific ones, decision D3)."""
-        return Verdict(self.errors, (*self.warnings, *warnings), self.name)
+        return Verdict(self.errors, (*self.warnings, *warnings), self.name, self.kind)
 
 
 def shown(value: object, limit: int = 80) -> str:

@@ -127,6 +127,34 @@ def test_status_writes_bypass_the_webhook(cluster: Cluster, namespace: str, webh
     )
 
 
+def test_provider_config_with_bad_cel_is_rejected_naming_the_rule(
+    cluster: Cluster, webhook: Operator
+) -> None:
+    def ipc(name: str, condition: str) -> dict[str, Any]:
+        return {
+            "apiVersion": f"{G}/{V}",
+            "kind": "InferenceProviderConfig",
+            "metadata": {"name": name},
+            "spec": {
+                "selectionRules": [
+                    {"condition": "true", "priority": 1},
+                    {"condition": condition, "priority": 5},
+                ]
+            },
+        }
+
+    plural = constants.PROVIDERCONFIG_PLURAL
+    message = rejection(
+        lambda: cluster.custom.create_cluster_custom_object(
+            G, V, plural, ipc("typo", "spec.engine.type =="), dry_run="All"
+        )
+    )
+    assert "spec.selectionRules[1].condition" in message
+    assert "not a valid CEL expression" in message
+    good = ipc("fine", "has(spec.resources) && spec.resources.gpu.count > 1")
+    cluster.custom.create_cluster_custom_object(G, V, plural, good, dry_run="All")
+
+
 def test_stopping_the_operator_removes_the_registration_and_schema_rules_still_hold(
     cluster: Cluster, namespace: str, tmp_path: Path
 ) -> None:
