@@ -71,6 +71,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = settings.model_copy(update=overrides)
     from airunway_operator import runner
 
+    try:
+        runner.validate_choice(settings.providers)
+    except runner.UnknownProviderError as err:
+        print(f"airunway-operator: {err}", file=sys.stderr)
+        return 2
     runner.run(
         settings, namespaces=tuple(args.namespace), verbose=args.verbose, debug=args.debug, quiet=args.quiet
     )

@@ -118,7 +118,10 @@ def _hoist(capabilities: Mapping[str, Any], engines: Sequence[Any]) -> Outcome:
         return UNCHANGED
     for index, engine in enumerate(engines):
         if not isinstance(engine, Mapping):
-            return _error(f"spec.capabilities.engines[{index}] is not an object")
+            return _error(
+                f"spec.capabilities.engines[{index}] is {_json_type(engine)} where an engine object is "
+                "expected; fix or remove the entry"
+            )
     legacy = _Legacy.read(capabilities)
     # fields() builds fresh values on every call, so no two engines share a list or map.
     hoisted = [_filled(engine, legacy.fields()) for engine in engines]
@@ -128,10 +131,25 @@ def _hoist(capabilities: Mapping[str, Any], engines: Sequence[Any]) -> Outcome:
 def _convert(capabilities: Mapping[str, Any], engines: Sequence[Any]) -> Outcome:
     for index, engine in enumerate(engines):
         if not isinstance(engine, str):
-            return _error(f"spec.capabilities.engines[{index}] is not an engine name in a list of names")
+            return _error(
+                f"spec.capabilities.engines[{index}] is {_json_type(engine)} in a list of engine names; "
+                "make every entry a name"
+            )
     legacy = _Legacy.read(capabilities)
     converted = [{"name": name, **legacy.fields()} for name in engines]
     return Outcome(Kind.MIGRATED, _without_legacy(capabilities, converted))
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "an object"
+    return "null" if value is None else "an array"
 
 
 def _error(message: str) -> Outcome:
@@ -142,7 +160,7 @@ def migrate(capabilities: Mapping[str, Any]) -> Outcome:
     """Decide how one object's `spec.capabilities` is rewritten into the per-engine form."""
     engines = capabilities.get("engines")
     if engines is not None and not isinstance(engines, list):
-        return _error(f"spec.capabilities.engines is a {type(engines).__name__}, not a list")
+        return _error(f"spec.capabilities.engines is {_json_type(engines)}, not a list of engines")
     if not engines:
         if not has_legacy_keys(capabilities):
             return UNCHANGED

@@ -1,12 +1,18 @@
 """Helpers every provider shares (written once, never copied per provider). Pure.
 
 Owner references, managed labels, the overrides deep merge, env wiring with the Hugging Face token
-secret, and replica counts.
+secret, replica counts, engine flags (`engine.args` / `extraArgs`), tolerations, the compact
+JSON upstream writes into annotations, and JSON merge patches with JSON-value equality.
 """
 
 from __future__ import annotations
 
+import copy
+import json
+import math
+import re
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any, Final
 
 from airunway_operator.api import constants
@@ -131,3 +137,183 @@ def gpu_count(md: ModelDeployment) -> int:
     if resources is None:
         return 1 if defaults.gpu_default_applies(md.spec) else 0
     return resources.gpu.count if resources.gpu is not None else 0
+
+
+# -- engine flags ----------------------------------------------------------------------------------
+
+_ARG_KEY: Final = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def is_valid_arg_key(key: str) -> bool:
+    """Upstream's arg-key rule: letters, digits, `-` and `_` only, not starting with `-`."""
+    return bool(_ARG_KEY.fullmatch(key)) and not key.startswith("-")
+
+
+def engine_arg_tokens(md: ModelDeployment) -> list[str]:
+    """`engine.args` sorted by key as `--key value`, or a bare `--key` for an empty value.
+
+    Raises RenderError naming the first invalid key (in sorted order, so the message is stable)."""
+    args = md.spec.engine.args if md.spec.engine is not None else None
+    tokens: list[str] = []
+    for key in sorted(args or {}):
+        if not is_valid_arg_key(key):
+            raise RenderError(
+                f"invalid engine arg key {go_quote(key)}: must contain only alphanumeric characters, "
+                "hyphens, and underscores"
+            )
+        value = (args or {})[key]
+        tokens += [f"--{key}", value] if value else [f"--{key}"]
+    return tokens
+
+
+def extra_arg_key(token: str) -> str | None:
+    """The flag name of an `extraArgs` token `--key` or `--key=value`; None for anything else
+    (values, single-dash flags, `---x`, a bare `--`)."""
+    if not token.startswith("--") or len(token) <= 2 or token[2] == "-":
+        return None
+    return token[2:].split("=", 1)[0].strip() or None
+
+
+def explicit_arg_keys(md: ModelDeployment) -> frozenset[str]:
+    """Flag names the user sets explicitly: keys of `engine.args` and `--key` tokens of `extraArgs`.
+    A flag the provider derives from a structured field is skipped when its key is in here."""
+    engine = md.spec.engine
+    if engine is None:
+        return frozenset()
+    extra = (extra_arg_key(token) for token in engine.extra_args or ())
+    return frozenset({*(engine.args or {}), *(key for key in extra if key)})
+
+
+def extra_args(md: ModelDeployment) -> list[str]:
+    """`engine.extraArgs` verbatim."""
+    return list(md.spec.engine.extra_args or ()) if md.spec.engine is not None else []
+
+
+# -- pod placement ---------------------------------------------------------------------------------
+
+
+def tolerations(md: ModelDeployment) -> list[dict[str, Any]]:
+    """`spec.tolerations` in pod form: key and operator as written, value and effect when
+    non-empty, tolerationSeconds when set."""
+    result: list[dict[str, Any]] = []
+    for toleration in md.spec.tolerations or ():
+        item: dict[str, Any] = {}
+        if toleration.key is not None:
+            item["key"] = toleration.key
+        if toleration.operator is not None:
+            item["operator"] = toleration.operator
+        if toleration.value:
+            item["value"] = toleration.value
+        if toleration.effect:
+            item["effect"] = toleration.effect
+        if toleration.toleration_seconds is not None:
+            item["tolerationSeconds"] = toleration.toleration_seconds
+        result.append(item)
+    return result
+
+
+# -- upstream's JSON spelling ------------------------------------------------------------------------
+
+_GO_HTML_ESCAPES: Final = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+
+def compact_json(value: Any) -> str:
+    """JSON as Go's `encoding/json.Marshal` writes it: no whitespace, UTF-8 kept, and `<`, `>`,
+    `&`, U+2028 and U+2029 escaped, so annotation values match upstream byte for byte. Key order
+    is the caller's (Go writes struct fields in declaration order)."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return "".join(_GO_HTML_ESCAPES.get(char, char) for char in text)
+
+
+def go_quote(text: str) -> str:
+    """`text` quoted as Go's `%q` does for printable input (used in upstream's messages)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+# -- JSON as upstream writes it (maps and floats), and merge patches ---------------------------------
+
+
+def go_json(value: Any, *, sort_keys: bool = False) -> str:
+    """`compact_json` for values upstream holds in Go maps or that may carry floats: with
+    `sort_keys=True` every map is written in sorted key order (Go sorts map keys, but writes struct
+    fields in declaration order), and floats are spelled as Go spells them (no exponent between
+    1e-6 and 1e21, integral floats without a fraction). Used where upstream compares the bytes,
+    such as KAITO's last-applied annotation.
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _go_float(value)
+    if isinstance(value, str):
+        return _go_string(value)
+    if isinstance(value, Mapping):
+        keys = sorted(value, key=str) if sort_keys else list(value)
+        items = (f"{_go_string(str(k))}:{go_json(value[k], sort_keys=sort_keys)}" for k in keys)
+        return "{" + ",".join(items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(go_json(item, sort_keys=sort_keys) for item in value) + "]"
+    raise TypeError(f"{type(value).__name__} is not JSON data")
+
+
+def _go_string(text: str) -> str:
+    # A lone surrogate can only come from a `\ud8xx` escape, which Go decodes to U+FFFD.
+    text = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+    encoded = json.dumps(text, ensure_ascii=False)
+    return "".join(_GO_HTML_ESCAPES.get(ch, ch) for ch in encoded)
+
+
+def _go_float(number: float) -> str:
+    if math.isnan(number) or math.isinf(number):
+        raise ValueError(f"{number} cannot be written as JSON")
+    magnitude = abs(number)
+    if magnitude != 0 and (magnitude < 1e-6 or magnitude >= 1e21):
+        text = repr(number)  # shortest digits, exponent form; Go writes e-7 where Python writes e-07
+        return re.sub(r"e([+-])0(\d)$", r"e\1\2", text)
+    return format(Decimal(repr(number)).normalize(), "f")
+
+
+def merge_patch_from(base: Mapping[str, Any], target: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON merge patch (RFC 7386) turning the whole of `base` into `target`, as
+    controller-runtime's `client.MergeFrom(base)` computes it: changed keys with their new value,
+    nested maps as nested patches, keys missing from `target` as null; empty when they are equal.
+    (`airunway_operator.status.patch.merge_patch` instead looks only at the keys of `desired`.)"""
+    patch: dict[str, Any] = {}
+    for key in base:
+        if key not in target:
+            patch[key] = None
+    for key, value in target.items():
+        old = base.get(key, _ABSENT)
+        if isinstance(value, Mapping) and isinstance(old, Mapping):
+            nested = merge_patch_from(old, value)
+            if nested:
+                patch[key] = nested
+        elif old is _ABSENT or not json_equal(old, value):
+            patch[key] = copy.deepcopy(value)
+    return patch
+
+
+_ABSENT: Final = object()
+
+
+def json_equal(left: Any, right: Any) -> bool:
+    """Equality of JSON values as the API server sees them: numbers by value, but never a bool
+    equal to a number (Python's `True == 1`), lists in order, maps by key."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, int | float) and isinstance(right, int | float):
+        return left == right
+    if isinstance(left, Mapping) and isinstance(right, Mapping):
+        return left.keys() == right.keys() and all(json_equal(left[k], right[k]) for k in left)
+    if isinstance(left, list | tuple) and isinstance(right, list | tuple):
+        return len(left) == len(right) and all(json_equal(a, b) for a, b in zip(left, right, strict=True))
+    return type(left) is type(right) and bool(left == right)

@@ -1,4 +1,4 @@
-"""ModelDeployment events: every event of every object reaches the core reconciler (level-triggered)."""
+"""ModelDeployment events: every event reaches the core, then the provider that owns the object."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import kopf
 
 from airunway_operator.api import constants
 from airunway_operator.api.providerconfig import InferenceProviderConfig
-from airunway_operator.reconcile.core import key_of
+from airunway_operator.reconcile.cache import key_of
 
 
 @kopf.on.event(constants.GROUP, constants.VERSION, constants.MODELDEPLOYMENT_PLURAL)
@@ -22,10 +22,16 @@ async def modeldeployment_event(
 ) -> None:
     logger.debug("Observed ModelDeployment event", extra={"event": type})
     memo.providers.index = providerconfig_index
-    if "core" not in memo:
-        return
+    key = key_of(body)
     if type == "DELETED":
-        memo.core.forget(key_of(body))
+        memo.cache.forget(key)
+        if memo.core is not None:
+            memo.core.forget(key)
         return
-    memo.core.remember(dict(body))
-    await memo.core.reconcile(dict(body))
+    memo.cache.store(dict(body))
+    if memo.core is not None:
+        await memo.core.reconcile(dict(body))
+    for runtime in memo.runtimes:
+        latest = memo.cache.get(key)
+        if latest is not None and runtime.claims(latest):
+            await runtime.reconcile(latest)

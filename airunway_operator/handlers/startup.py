@@ -9,11 +9,15 @@ from typing import Any, cast
 import kopf
 import prometheus_client
 
+from airunway_operator import version
 from airunway_operator.api.providerconfig import InferenceProviderConfig
 from airunway_operator.core.events import Event
 from airunway_operator.metrics import Metrics
+from airunway_operator.reconcile.cache import ObjectCache
 from airunway_operator.reconcile.core import CoreReconciler
+from airunway_operator.reconcile.provider import ProviderRuntime
 from airunway_operator.settings import Settings
+from providers.base import Provider
 
 
 class ProviderIndex:
@@ -33,13 +37,13 @@ class ProviderIndex:
         return sorted(configs, key=lambda c: c.metadata.name or "")
 
 
-def _post_event(body: Mapping[str, Any], event: Event) -> None:
+def post_event(body: Mapping[str, Any], event: Event) -> None:
     target = kopf.Body(cast(kopf.RawBody, dict(body)))
     kopf.event(target, type=event.type, reason=event.reason, message=event.message)
 
 
 @kopf.on.startup()
-def operator_configure(
+async def operator_configure(
     settings: kopf.OperatorSettings, memo: kopf.Memo, logger: kopf.Logger, **_: Any
 ) -> None:
     ours: Settings = memo.settings
@@ -52,13 +56,46 @@ def operator_configure(
         prometheus_client.start_http_server(ours.metrics_port, ours.metrics_host, registry=metrics.registry)
     memo.metrics = metrics
     memo.providers = ProviderIndex()
+    memo.cache = ObjectCache()
+    memo.core = None
     if ours.core:
         memo.core = CoreReconciler(
             memo.api_client,
             metrics,
-            _post_event,
+            post_event,
             memo.providers.configs,
+            memo.cache,
             finalizer_timeout=ours.finalizer_timeout_seconds,
             selector_enabled=ours.provider_selector,
         )
-    logger.info("Operator configured", extra={"core": ours.core, "metrics_port": ours.metrics_port})
+    enabled: tuple[Provider, ...] = memo.enabled_providers
+    memo.runtimes = tuple(
+        ProviderRuntime(
+            provider,
+            memo.api_client,
+            memo.cache,
+            post_event,
+            version=version.VERSION,
+            settings=ours.provider_settings(),
+            finalizer_timeout=ours.finalizer_timeout_seconds,
+        )
+        for provider in enabled
+    )
+    for runtime in memo.runtimes:
+        await runtime.register()
+    logger.info(
+        "Operator configured",
+        extra={"core": ours.core, "providers": [p.name for p in enabled], "metrics_port": ours.metrics_port},
+    )
+
+
+@kopf.on.cleanup()
+async def operator_unregister(memo: kopf.Memo, logger: kopf.Logger, **_: Any) -> None:
+    for runtime in memo.get("runtimes") or ():
+        try:
+            await runtime.register(ready=False)
+        except Exception as err:
+            logger.warning(
+                "Could not mark provider not ready",
+                extra={"provider": runtime.provider.name, "error": str(err)},
+            )

@@ -25,15 +25,11 @@ from airunway_operator.core import decide, finalizers
 from airunway_operator.core.events import Event
 from airunway_operator.kube import errors, modeldeployments
 from airunway_operator.metrics import Metrics
+from airunway_operator.reconcile.cache import ObjectCache, key_of
 from airunway_operator.status.patch import merge_patch
 
 logger = logging.getLogger("airunway.core")
 EventSink = Callable[[Mapping[str, Any], Event], None]
-
-
-def key_of(body: Mapping[str, Any]) -> str:
-    meta = body.get("metadata") or {}
-    return f"{meta.get('namespace')}/{meta.get('name')}"
 
 
 class CoreReconciler:
@@ -45,6 +41,7 @@ class CoreReconciler:
         metrics: Metrics,
         post_event: EventSink,
         configs: Callable[[], Sequence[InferenceProviderConfig]],
+        cache: ObjectCache,
         *,
         finalizer_timeout: float = 300.0,
         selector_enabled: bool = True,
@@ -55,8 +52,7 @@ class CoreReconciler:
         self._configs = configs
         self._timeout = finalizer_timeout
         self._selector = selector_enabled
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._latest: dict[str, Mapping[str, Any]] = {}
+        self._cache = cache
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._providers: dict[str, tuple[str, Any] | None] = {}
@@ -64,12 +60,7 @@ class CoreReconciler:
 
     # -------------------------------------------------------------- cache of latest bodies
 
-    def remember(self, body: Mapping[str, Any]) -> None:
-        self._latest[key_of(body)] = body
-
     def forget(self, key: str) -> None:
-        self._latest.pop(key, None)
-        self._locks.pop(key, None)
         timer = self._timers.pop(key, None)
         if timer is not None:
             timer.cancel()
@@ -78,15 +69,12 @@ class CoreReconciler:
     def affected_by(self, provider: str) -> list[str]:
         """Objects that name `provider`, have it recorded, or still wait for a selection."""
         keys = []
-        for key, body in self._latest.items():
+        for key, body in self._cache.items():
             spec_name = ((body.get("spec") or {}).get("provider") or {}).get("name")
             status_name = ((body.get("status") or {}).get("provider") or {}).get("name")
             if provider in (spec_name, status_name) or not (spec_name or status_name):
                 keys.append(key)
         return keys
-
-    def latest(self, key: str) -> Mapping[str, Any] | None:
-        return self._latest.get(key)
 
     def provider_changed(self, name: str, body: Mapping[str, Any] | None) -> None:
         """Re-run affected objects when a provider appears, goes, flips readiness or changes spec
@@ -103,9 +91,8 @@ class CoreReconciler:
 
     async def reconcile(self, body: Mapping[str, Any]) -> None:
         key = key_of(body)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            body = self._latest.get(key, body)
+        async with self._cache.lock(key):
+            body = self._cache.get(key) or body
             try:
                 md = modeldeployment.parse(body)
             except ValidationError as err:
@@ -117,8 +104,11 @@ class CoreReconciler:
             try:
                 await self._reconcile(md, body, self._configs())
             except ApiException as err:
-                if errors.is_not_found(err):
-                    return  # deleted meanwhile; the DELETED event cleans up
+                # Deleted meanwhile (its DELETED event cleans up), or changed under us: the
+                # change's own watch event brings the next pass, so nothing is lost.
+                if errors.is_not_found(err) or errors.is_conflict(err):
+                    logger.debug("Reconcile superseded", extra={"object": key, "status": err.status})
+                    return
                 raise
             finally:
                 provider = ((body.get("status") or {}).get("provider") or {}).get("name")
@@ -142,19 +132,12 @@ class CoreReconciler:
                 self._api, md.metadata.namespace or "", md.metadata.name or "", patch
             )
             self.writes += 1
-            self._store(updated)
-            body = updated
+            body = self._cache.store(updated)
         for event in decision.events:
             self._post(body, event)
         if decision.error_type:
             self._metrics.error(decision.provider, decision.error_type)
         self._observe(body)
-
-    def _store(self, body: Mapping[str, Any]) -> None:
-        key = key_of(body)
-        current = self._latest.get(key)
-        if current is None or _newer(body, current):
-            self._latest[key] = body
 
     async def _ensure_finalizer(self, md: ModelDeployment, body: Mapping[str, Any]) -> Mapping[str, Any]:
         present = tuple(md.metadata.finalizers or ())
@@ -168,8 +151,7 @@ class CoreReconciler:
             md.metadata.resource_version or "",
         )
         self.writes += 1
-        self._store(updated)
-        return self._latest[key_of(body)]
+        return self._cache.store(updated)
 
     async def _finalize(
         self, md: ModelDeployment, body: Mapping[str, Any], configs: Sequence[InferenceProviderConfig]
@@ -206,7 +188,7 @@ class CoreReconciler:
 
     def _fire(self, key: str) -> None:
         self._timers.pop(key, None)
-        body = self._latest.get(key)
+        body = self._cache.get(key)
         if body is not None:
             task = asyncio.get_running_loop().create_task(self.reconcile(body))
             self._tasks.add(task)
@@ -237,13 +219,6 @@ class CoreReconciler:
             ),
             created=_epoch(created),
         )
-
-
-def _newer(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    try:
-        return int(a["metadata"]["resourceVersion"]) >= int(b["metadata"]["resourceVersion"])
-    except (KeyError, TypeError, ValueError):
-        return True
 
 
 def _epoch(value: Any) -> float | None:

@@ -11,13 +11,18 @@ rejected: it answers `has(spec.resources.gpu)` with false instead of an error wh
 absent, fails `spec.x == 0` for a double, has no type checker, and needs about 0.4-1 ms per rule
 (docs/selection.md has the figures). Failures come back as values (`CompileError`, `EvalError`)
 so callers can report them; nothing here raises or logs.
+
+Two things keep selection cheap without changing any answer: `first_match` evaluates all rules of
+a selection as one list expression and falls back to rule-by-rule evaluation only when one of
+them errs, and `referenced_fields` finds the top-level fields rules can observe, so the caller
+converts only those (converting the value for cel-cpp costs more than evaluating the rules).
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
@@ -182,6 +187,56 @@ def _is_true(program: Program, activation: Activation) -> bool:
 
 def _clean(message: str) -> str:
     return _STATUS_SUFFIX.sub("", _STATUS_PREFIX.sub("", message.strip()))
+
+
+#: CEL's lexical tokens as far as finding uses of `spec` needs them (cel-spec langdef, "Syntax"):
+#: comments, string and bytes literals (raw ones have no escapes), identifiers, the rest.
+_TOKENS: Final = re.compile(
+    r"""
+    (?P<comment>//[^\n]*)
+    | (?P<raw>(?:[bB]?[rR]|[rR][bB])(?:'''.*?'''|\"\"\".*?\"\"\"|'[^'\n]*'|"[^"\n]*"))
+    | (?P<string>[bB]?(?:'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"
+                       |'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"))
+    | (?P<ident>[_a-zA-Z][_a-zA-Z0-9]*)
+    | (?P<space>\s+)
+    | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_DOT: Final = ("other", ".")
+
+
+def referenced_fields(texts: Iterable[str]) -> frozenset[str] | None:
+    """The top-level fields of `spec` the expressions can observe, or None when one of them may
+    observe more (`size(spec)`, `spec['x']`, `spec.exists(...)`, `spec` as a macro variable).
+
+    When every use of the variable is a field selection `spec.<name>`, evaluating the rules
+    against just those fields gives exactly the results of the whole spec. Conservative: whatever
+    is not recognised as such a selection answers None (use the whole spec).
+    """
+    fields: set[str] = set()
+    for text in texts:
+        tokens = [token for token in _tokens(text) if token[0] not in ("space", "comment")]
+        for position, token in enumerate(tokens):
+            if token != ("ident", SPEC_VARIABLE) or (position > 0 and tokens[position - 1] == _DOT):
+                continue  # not the variable (`x.spec` selects a field named spec)
+            following = tokens[position + 1 : position + 4]
+            if not _selects_field(following):
+                return None
+            fields.add(following[1][1])
+    return frozenset(fields)
+
+
+def _selects_field(following: list[tuple[str, str]]) -> bool:
+    """`. name` and no call after it: `spec.exists(...)` or `spec.size()` see the whole map."""
+    selects = len(following) >= 2 and following[0] == _DOT and following[1][0] == "ident"
+    return selects and following[2:3] != [("other", "(")]
+
+
+def _tokens(text: str) -> Iterator[tuple[str, str]]:
+    for match in _TOKENS.finditer(text):
+        kind = match.lastgroup or "other"
+        yield ("string" if kind == "raw" else kind), match.group()
 
 
 @functools.cache

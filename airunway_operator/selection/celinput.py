@@ -116,24 +116,36 @@ _GO_ZEROS: Final[Mapping[tuple[type[ApiModel], str], JsonValue]] = {
 
 
 def build(
-    spec: ModelDeploymentSpec, deployment: str, resolved_engine: EngineType | None = None
+    spec: ModelDeploymentSpec,
+    deployment: str,
+    resolved_engine: EngineType | None = None,
+    fields: frozenset[str] | None = None,
 ) -> JsonObject:
     """The CEL value of `spec` as stored for the ModelDeployment named `deployment`.
 
     Upstream's webhook defaults are applied first, as upstream evaluates the defaulted object;
-    `resolved_engine` is written into `engine.type` when the spec leaves it empty. Raises
-    CelInputError for values Go could not round-trip.
+    `resolved_engine` is written into `engine.type` when the spec leaves it empty. With `fields`
+    (wire names, see `cel.referenced_fields`) only those top-level fields are built: the rules
+    cannot observe the others, and building and converting them is most of selection's cost.
+    Raises CelInputError for values Go could not round-trip.
     """
-    wire = spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+    include = None if fields is None else {_ATTRIBUTES[key] for key in fields if key in _ATTRIBUTES}
+    wire = spec.model_dump(mode="json", by_alias=True, exclude_none=True, include=include)
     _apply_webhook_defaults(wire, spec, deployment)
+    if fields is not None:
+        wire = {key: item for key, item in wire.items() if key in fields}
     try:
-        value = _struct(wire, _shape(ModelDeploymentSpec))
+        value = _struct(wire, _shape(ModelDeploymentSpec), fields)
     except OverflowError as error:  # Go's decoder refuses numbers beyond float64
         raise CelInputError(f"json: a number overflows float64 ({error})") from error
-    engine = value["engine"]
+    engine = value.get("engine")
     if resolved_engine is not None and isinstance(engine, dict) and not engine.get("type"):
         engine["type"] = resolved_engine.value
     return value
+
+
+#: Wire name -> attribute name of the spec's top-level fields.
+_ATTRIBUTES: Final = {info.alias or name: name for name, info in ModelDeploymentSpec.model_fields.items()}
 
 
 def _apply_webhook_defaults(wire: dict[str, Any], spec: ModelDeploymentSpec, deployment: str) -> None:
@@ -149,7 +161,7 @@ def _apply_webhook_defaults(wire: dict[str, Any], spec: ModelDeploymentSpec, dep
     for gpu in _gpus(wire):
         gpu["type"] = gpu.get("type") or constants.DEFAULT_GPU_TYPE
     volumes = spec.model.storage.volumes if spec.model.storage is not None else None
-    if volumes:
+    if volumes and "model" in wire:
         wire["model"]["storage"]["volumes"] = [
             defaults.effective_volume(volume, deployment).model_dump(
                 mode="json", by_alias=True, exclude_none=True
@@ -203,8 +215,9 @@ def _nested_model(annotation: Any) -> type[ApiModel] | None:
     return next((found for arg in get_args(annotation) if (found := _nested_model(arg))), None)
 
 
-def _struct(wire: Mapping[str, Any], shape: _Shape) -> JsonObject:
-    """One dumped struct in Go's shape. The hot path of selection: one loop, few calls."""
+def _struct(wire: Mapping[str, Any], shape: _Shape, only: frozenset[str] | None = None) -> JsonObject:
+    """One dumped struct in Go's shape (its always-present fields limited to `only`, if given).
+    The hot path of selection: one loop, few calls."""
     encoded: JsonObject = {}
     omit_empty, nested = shape.omit_empty, shape.nested
     for key, value in wire.items():
@@ -221,7 +234,7 @@ def _struct(wire: Mapping[str, Any], shape: _Shape) -> JsonObject:
         else:  # pointers, always-present fields and raw JSON keep their value as it is
             encoded[key] = _json(value)
     for key, zero in shape.zeros.items():
-        if key not in encoded:
+        if key not in encoded and (only is None or key in only):
             encoded[key] = dict(zero) if isinstance(zero, dict) else zero
     return encoded
 

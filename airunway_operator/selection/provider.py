@@ -149,7 +149,7 @@ def auto_select(
     if not plan.any_ready:
         return SelectionFailed(NO_HEALTHY_PROVIDERS)
     try:
-        spec_value = celinput.build(deployment.spec, _name(deployment), engine)
+        spec_value = celinput.build(deployment.spec, _name(deployment), engine, plan.fields)
     except celinput.CelInputError as error:
         return SelectionFailed(CONVERSION_FAILED + str(error))
     if not plan.candidates:
@@ -168,6 +168,8 @@ class _Plan:
     ranks: tuple[tuple[int, str], ...]
     """(priority, provider) of each program, in the order that makes the first match the winner."""
     programs: tuple[Program, ...]
+    fields: frozenset[str] | None
+    """The spec's top-level fields the programs can observe (None: the whole spec)."""
 
 
 class _Identical:
@@ -193,12 +195,13 @@ def _plan(configs: _Identical, demand: Demand, cel_engine: CelEngine) -> _Plan:
     candidates = [
         config for config in capabilities.by_name(configs.items) if rejection(config, demand) is None
     ]
-    ranked = _ranked_rules(candidates, cel_engine)
+    ranked = _ranked_rules(candidates, cel_engine) if len(candidates) > 1 else []
     return _Plan(
         any_ready=any(capabilities.is_ready(config) for config in configs.items),
         candidates=tuple(capabilities.name_of(config) for config in candidates),
         ranks=tuple((priority, name) for priority, name, _ in ranked),
         programs=tuple(program for _, _, program in ranked),
+        fields=cel.referenced_fields(program.text for _, _, program in ranked),
     )
 
 

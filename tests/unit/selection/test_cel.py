@@ -152,3 +152,34 @@ def test_an_activation_serves_many_rules():
     activation = ENGINE.bind(GPU_SPEC)
     results = [ENGINE.evaluate(compiled(text), activation) for text in ("true", "false", "true")]
     assert results == [True, False, True]
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        pytest.param(
+            ["has(spec.resources.gpu) && spec.resources.gpu.count > 0", "spec.engine.type == 'vllm'"],
+            {"resources", "engine"},
+            id="field selections name the fields rules can see",
+        ),
+        pytest.param(["true"], set(), id="rules that never mention spec see nothing"),
+        pytest.param(["spec . serving . mode == 'x'"], {"serving"}, id="spaces around dots are allowed"),
+        pytest.param(["'spec' == spec.image // spec"], {"image"}, id="strings and comments are not uses"),
+        pytest.param(["x.spec.y == 1"], set(), id="a field named spec is not the variable"),
+        pytest.param(["size(spec) > 3"], None, id="the whole spec as a value needs everything"),
+        pytest.param(["spec['engine'].type == 'vllm'"], None, id="indexing needs everything"),
+        pytest.param(
+            ["[1].exists(spec, spec == 1)"], None, id="a macro variable named spec needs everything"
+        ),
+        pytest.param(["dyn(spec).x == 1"], None, id="spec passed to a function needs everything"),
+        pytest.param(["spec.exists(k, k == 'env')"], None, id="a macro over spec needs everything"),
+        pytest.param(["spec.size() > 2"], None, id="a method call on spec needs everything"),
+        pytest.param(["spec.engine.type.startsWith('v')"], {"engine"}, id="calls deeper down are fine"),
+        pytest.param([r"r'\d' == 'spec' || spec.x == 1"], {"x"}, id="raw strings are skipped too"),
+        pytest.param(["spec.`a-b` == 1"], None, id="quoted field names need everything"),
+        pytest.param(["spec.a == 1", "size(spec) > 0"], None, id="one rule needing everything decides"),
+    ],
+)
+def test_referenced_fields(texts: list[str], expected: set[str] | None):
+    fields = cel.referenced_fields(texts)
+    assert (None if fields is None else set(fields)) == expected

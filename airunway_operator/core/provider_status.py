@@ -1,0 +1,126 @@
+"""What a provider pass means for the ModelDeployment's status (SPEC-providers §1.4, §1.5, §1.7). Pure.
+
+The runtime records each step's result in an `Outcome`; `status_fields` turns it into the fields
+the provider owns (phase, message, replicas, endpoint, provider.resourceName/Kind, image and its
+conditions), merged into the observed conditions so the core's conditions stay untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from airunway_operator.api import conditions as cond
+from airunway_operator.api.constants import Phase
+from airunway_operator.core.events import Event
+from airunway_operator.status import conditions
+from providers.base import ConditionUpdate, PreStep, ProviderStatus
+
+
+@dataclass(frozen=True)
+class Outcome:
+    conditions: tuple[ConditionUpdate, ...] = ()
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    events: tuple[Event, ...] = ()
+    skip: bool = False
+
+    def _with(self, *updates: ConditionUpdate, **fields: Any) -> Outcome:
+        return replace(self, conditions=(*self.conditions, *updates), fields={**self.fields, **fields})
+
+    def _failed(
+        self, type_: str, reason: str, message: str, ready_reason: str = cond.DEPLOYMENT_FAILED
+    ) -> Outcome:
+        return self._with(
+            ConditionUpdate(type_, "False", reason, message),
+            ConditionUpdate(cond.READY, "False", ready_reason, message),
+            phase=Phase.FAILED.value,
+            message=message,
+        )
+
+    def incompatible(self, message: str) -> Outcome:
+        return self._failed(cond.PROVIDER_COMPATIBLE, "IncompatibleConfiguration", message)
+
+    def compatible(self, display_name: str) -> Outcome:
+        message = f"Configuration compatible with {display_name}"
+        return self._with(ConditionUpdate(cond.PROVIDER_COMPATIBLE, "True", "CompatibilityVerified", message))
+
+    def with_pre_step(self, pre: PreStep) -> Outcome:
+        return self._with(*pre.conditions, **dict(pre.status))
+
+    def failed_pre_step(self, message: str) -> Outcome:
+        return self._with(
+            ConditionUpdate(cond.READY, "False", cond.DEPLOYMENT_FAILED, message),
+            phase=Phase.FAILED.value,
+            message=message,
+        )
+
+    def render_failed(self, kind: str, error: str) -> Outcome:
+        return self._failed(
+            cond.RESOURCE_CREATED, "TransformFailed", f"Failed to generate {kind} resources: {error}"
+        )
+
+    def conflict(self, message: str) -> Outcome:
+        return self._failed(
+            cond.RESOURCE_CREATED, "ResourceConflict", message, ready_reason="ResourceConflict"
+        )
+
+    def create_failed(self, message: str) -> Outcome:
+        return self._failed(cond.RESOURCE_CREATED, "CreateFailed", message)
+
+    def unchanged(self) -> Outcome:
+        return replace(self, skip=True)
+
+    def created(self, name: str, kind: str, mapped: ProviderStatus) -> Outcome:
+        kind_text = "Deployments" if kind == "Deployment" else kind
+        phase, message = mapped.phase, mapped.message
+        if phase not in (Phase.RUNNING, Phase.FAILED):
+            phase, message = Phase.DEPLOYING, message or f"{kind_text} created, waiting for pods to be ready"
+        elif phase is Phase.RUNNING and not message:
+            message = f"{kind_text} created, pods are ready"
+        ready = {
+            Phase.RUNNING: ConditionUpdate(
+                cond.READY, "True", cond.DEPLOYMENT_READY, "All replicas are ready"
+            ),
+            Phase.FAILED: ConditionUpdate(cond.READY, "False", cond.DEPLOYMENT_FAILED, message),
+        }.get(phase, ConditionUpdate(cond.READY, "False", cond.DEPLOYMENT_IN_PROGRESS, message))
+        replicas = None
+        if mapped.desired is not None or mapped.ready is not None or mapped.available is not None:
+            replicas = {
+                "desired": mapped.desired or 0,
+                "ready": mapped.ready or 0,
+                "available": mapped.available or 0,
+            }
+        endpoint = None
+        if mapped.endpoint_service:
+            endpoint = {"service": mapped.endpoint_service, "port": mapped.endpoint_port}
+        return self._with(
+            ConditionUpdate(cond.RESOURCE_CREATED, "True", "ResourceCreated", f"{kind} {name} created"),
+            *mapped.conditions,
+            ready,
+            phase=phase.value,
+            message=message,
+            replicas=replicas,
+            endpoint=endpoint,
+            provider={"resourceName": name, "resourceKind": kind},
+        )
+
+    def status_fields(
+        self, observed: Mapping[str, Any], generation: int | None, now: datetime
+    ) -> dict[str, Any]:
+        """The desired provider-owned status fields (None deletes); empty when the pass changes nothing."""
+        if self.skip:
+            return {}
+        merged = [dict(c) for c in observed.get("conditions") or ()]
+        for update in self.conditions:
+            merged = conditions.set_condition(
+                merged,
+                update.type,
+                update.status,
+                update.reason,
+                update.message,
+                generation=generation,
+                now=now,
+            )
+        return {**self.fields, "conditions": merged}

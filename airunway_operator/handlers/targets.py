@@ -1,0 +1,29 @@
+"""Watches of the objects providers render; an event re-runs the owning ModelDeployment's provider.
+
+Registered at start-up for the kinds of the enabled providers only (kopf needs handlers before it
+runs), filtered to objects carrying our managed-by label.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kopf
+
+from providers.base import Provider
+from providers.common import MANAGED_BY
+
+
+def register(providers: tuple[Provider, ...]) -> None:
+    kinds = {(k.api_version, k.plural) for p in providers for k in p.targets}
+    for api_version, plural in sorted(kinds):
+        kopf.on.event(api_version, plural, labels={MANAGED_BY: "airunway"}, id=f"target-{plural}")(
+            target_event
+        )
+
+
+async def target_event(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    for runtime in memo.runtimes:
+        key = runtime.owner_key(body)
+        if key is not None:
+            runtime.schedule(key)

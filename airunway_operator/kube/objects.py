@@ -1,0 +1,117 @@
+"""Generic reads and writes of any namespaced kind by apiVersion and plural (no discovery calls).
+
+Used by the provider runtime for the objects providers render: Deployments, Services, KAITO
+Workspaces and the like. Bodies are plain JSON dicts.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kubernetes import client
+
+from airunway_operator.kube.client import call
+
+
+def path(api_version: str, plural: str, namespace: str, name: str | None = None) -> str:
+    base = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+    suffix = f"/{name}" if name else ""
+    return f"{base}/namespaces/{namespace}/{plural}{suffix}"
+
+
+def _request(
+    api_client: client.ApiClient,
+    method: str,
+    url_path: str,
+    *,
+    body: Any = None,
+    content_type: str = "application/json",
+    query: str = "",
+) -> dict[str, Any]:
+    url = api_client.configuration.host + url_path + (f"?{query}" if query else "")
+    headers = {"Accept": "application/json", "Content-Type": content_type}
+    _, _, auth_headers, _, _ = api_client.param_serialize(method, url_path, auth_settings=["BearerToken"])
+    headers.update({k: v for k, v in auth_headers.items() if k.lower() == "authorization"})
+    # The REST layer serialises dict bodies itself for JSON and YAML (apply) content types.
+    response = api_client.call_api(method, url, header_params=headers, body=body)
+    response.read()
+    if not 200 <= response.status < 300:
+        raise client.ApiException(http_resp=response)
+    data = response.data
+    return json.loads(data) if data else {}
+
+
+async def get(
+    api_client: client.ApiClient, api_version: str, plural: str, namespace: str, name: str
+) -> dict[str, Any]:
+    return await call(_request, api_client, "GET", path(api_version, plural, namespace, name))
+
+
+async def create(
+    api_client: client.ApiClient,
+    api_version: str,
+    plural: str,
+    namespace: str,
+    body: dict[str, Any],
+    manager: str,
+) -> dict[str, Any]:
+    return await call(
+        _request,
+        api_client,
+        "POST",
+        path(api_version, plural, namespace),
+        body=body,
+        query=f"fieldManager={manager}",
+    )
+
+
+async def apply(
+    api_client: client.ApiClient,
+    api_version: str,
+    plural: str,
+    namespace: str,
+    body: dict[str, Any],
+    manager: str,
+) -> dict[str, Any]:
+    """Server-side apply with `manager`, forcing ownership of the fields we declare."""
+    name = body["metadata"]["name"]
+    return await call(
+        _request,
+        api_client,
+        "PATCH",
+        path(api_version, plural, namespace, name),
+        body=body,
+        content_type="application/apply-patch+yaml",
+        query=f"fieldManager={manager}&force=true",
+    )
+
+
+async def merge_patch(
+    api_client: client.ApiClient,
+    api_version: str,
+    plural: str,
+    namespace: str,
+    name: str,
+    patch: dict[str, Any],
+) -> dict[str, Any]:
+    return await call(
+        _request,
+        api_client,
+        "PATCH",
+        path(api_version, plural, namespace, name),
+        body=patch,
+        content_type="application/merge-patch+json",
+    )
+
+
+async def delete(
+    api_client: client.ApiClient, api_version: str, plural: str, namespace: str, name: str, propagation: str
+) -> dict[str, Any]:
+    return await call(
+        _request,
+        api_client,
+        "DELETE",
+        path(api_version, plural, namespace, name),
+        body={"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation},
+    )

@@ -1,0 +1,51 @@
+"""The latest known body of every ModelDeployment, and one lock per object.
+
+Shared by the core and every in-process provider so that they work on the newest object (a write's
+response counts as newer than the watch event that preceded it) and never interleave their writes
+on the same object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+
+def key_of(body: Mapping[str, Any]) -> str:
+    meta = body.get("metadata") or {}
+    return f"{meta.get('namespace')}/{meta.get('name')}"
+
+
+def _version(body: Mapping[str, Any]) -> int:
+    try:
+        return int((body.get("metadata") or {}).get("resourceVersion") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+class ObjectCache:
+    def __init__(self) -> None:
+        self._bodies: dict[str, Mapping[str, Any]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def store(self, body: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Keep `body` unless a newer one is known; return the newest."""
+        key = key_of(body)
+        current = self._bodies.get(key)
+        if current is None or _version(body) >= _version(current):
+            self._bodies[key] = body
+        return self._bodies[key]
+
+    def get(self, key: str) -> Mapping[str, Any] | None:
+        return self._bodies.get(key)
+
+    def forget(self, key: str) -> None:
+        self._bodies.pop(key, None)
+        self._locks.pop(key, None)
+
+    def lock(self, key: str) -> asyncio.Lock:
+        return self._locks.setdefault(key, asyncio.Lock())
+
+    def items(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        return iter(list(self._bodies.items()))

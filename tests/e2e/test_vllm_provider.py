@@ -1,0 +1,126 @@
+"""End to end on the local control plane: a Direct vLLM ModelDeployment becomes Running on kwok GPU
+nodes, scales, has a hand edit reverted, survives a restart with zero writes, and is deleted with its
+children."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes.client.rest import ApiException
+
+from airunway_operator.api import constants
+from tests.conftest import Cluster
+from tests.operator_process import Operator
+from tests.support import wait_for
+
+G, V, MD = constants.GROUP, constants.VERSION, constants.MODELDEPLOYMENT_PLURAL
+
+
+@pytest.fixture(scope="module")
+def operator(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Operator]:
+    log = tmp_path_factory.mktemp("vllm") / "operator.log"
+    op = Operator(cluster.kubeconfig, log, "--providers", "vllm", "--no-webhook")
+    op.wait_healthy()
+    yield op
+    op.kill()
+
+
+def md_body(name: str, replicas: int = 1) -> dict[str, Any]:
+    return {
+        "apiVersion": f"{G}/{V}",
+        "kind": "ModelDeployment",
+        "metadata": {"name": name},
+        "spec": {
+            "model": {"id": "Qwen/Qwen2.5-0.5B-Instruct"},
+            "engine": {"type": "vllm"},
+            "provider": {"name": "vllm"},
+            "resources": {"gpu": {"count": 1}},
+            "scaling": {"replicas": replicas},
+        },
+    }
+
+
+def get(cluster: Cluster, namespace: str, name: str) -> dict[str, Any]:
+    result: dict[str, Any] = cluster.custom.get_namespaced_custom_object(G, V, namespace, MD, name)
+    return result
+
+
+def running_with(cluster: Cluster, namespace: str, name: str, ready: int) -> dict[str, Any] | None:
+    status = get(cluster, namespace, name).get("status") or {}
+    replicas = status.get("replicas") or {}
+    if status.get("phase") == "Running" and replicas.get("ready") == ready:
+        return status
+    return None
+
+
+def test_vllm_deployment_lifecycle(
+    cluster: Cluster, namespace: str, operator: Operator, tmp_path: Path
+) -> None:
+    cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, md_body("qwen"))
+    status = wait_for(lambda: running_with(cluster, namespace, "qwen", 1), 90, "the ModelDeployment to run")
+    assert status["endpoint"] == {"service": "qwen", "port": 8000}
+    assert status["provider"]["resourceKind"] == "Deployment"
+    conditions = {c["type"]: (c["status"], c["reason"]) for c in status["conditions"]}
+    assert conditions["Ready"] == ("True", "DeploymentReady")
+    assert conditions["ProviderCompatible"] == ("True", "CompatibilityVerified")
+    assert conditions["ResourceCreated"] == ("True", "ResourceCreated")
+    deployment = cluster.apps.read_namespaced_deployment("qwen", namespace)
+    limits = deployment.spec.template.spec.containers[0].resources.limits
+    assert limits["nvidia.com/gpu"] == "1"
+    assert deployment.metadata.owner_references[0].kind == "ModelDeployment"
+    assert cluster.core.read_namespaced_service("qwen", namespace).spec.ports[0].port == 8000
+
+    # scale through the ModelDeployment
+    cluster.custom.patch_namespaced_custom_object(
+        G, V, namespace, MD, "qwen", {"spec": {"scaling": {"replicas": 3}}}
+    )
+    wait_for(lambda: running_with(cluster, namespace, "qwen", 3), 90, "three ready replicas")
+
+    # a hand edit of the Deployment is reverted
+    cluster.apps.patch_namespaced_deployment("qwen", namespace, {"spec": {"replicas": 1}})
+    wait_for(
+        lambda: cluster.apps.read_namespaced_deployment("qwen", namespace).spec.replicas == 3,
+        30,
+        "the drift to be corrected",
+    )
+
+    # a restarted operator changes nothing that is already correct
+    wait_for(lambda: running_with(cluster, namespace, "qwen", 3), 90, "steady state")
+    assert operator.stop() == 0, operator.output()
+    before = versions(cluster, namespace)
+    second = Operator(cluster.kubeconfig, tmp_path / "second.log", "--providers", "vllm", "--no-webhook")
+    try:
+        second.wait_healthy()
+        wait_for(
+            lambda: "Observed ModelDeployment event" in second.output(), 30, "the second operator to list"
+        )
+        assert versions(cluster, namespace) == before
+
+        # deletion removes the ModelDeployment and, through owner references, its children
+        cluster.custom.delete_namespaced_custom_object(G, V, namespace, MD, "qwen")
+        wait_for(
+            lambda: all_gone(cluster, namespace), 90, "the ModelDeployment and its children to be deleted"
+        )
+    finally:
+        second.kill()
+
+
+def versions(cluster: Cluster, namespace: str) -> tuple[str, str]:
+    md = get(cluster, namespace, "qwen")["metadata"]["resourceVersion"]
+    return md, cluster.apps.read_namespaced_deployment("qwen", namespace).metadata.resource_version
+
+
+def all_gone(cluster: Cluster, namespace: str) -> bool:
+    try:
+        get(cluster, namespace, "qwen")
+        return False
+    except ApiException as err:
+        if err.status != 404:
+            raise
+    return (
+        not cluster.apps.list_namespaced_deployment(namespace).items
+        and not cluster.core.list_namespaced_service(namespace).items
+    )
