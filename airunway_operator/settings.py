@@ -62,7 +62,7 @@ class Settings(BaseSettings):
             "AIRUNWAY_KAITO_NODE_AUTO_PROVISIONING": self.kaito_node_auto_provisioning,
             "AIRUNWAY_KAITO_GPU_INSTANCE_TYPE": self.kaito_gpu_instance_type,
             "AIRUNWAY_KAITO_CPU_INSTANCE_TYPE": self.kaito_cpu_instance_type,
-            "image_resolution": self.image_resolution,
+            "imageResolution": self.image_resolution,
         }
 
     log_format: str = Field(default="plain", pattern="^(plain|full|json)$")

@@ -84,6 +84,29 @@ class PreStep:
     """Set when the pass must stop with phase Failed and this message."""
 
 
+@dataclass(frozen=True)
+class ProbeResult:
+    """Is the provider's upstream controller able to act on what we render?"""
+
+    healthy: bool
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class UpstreamProbe:
+    """Reads the runtime performs for a provider whose readiness depends on an upstream controller.
+
+    `crd` is checked for existence (a CustomResourceDefinition name); Deployments matching
+    `controller_selector` are listed in all namespaces. `evaluate` gets each answer, or the error
+    text when the read failed, and decides.
+    """
+
+    crd: str
+    controller_selector: str
+    evaluate: Callable[[bool | str, Mapping[str, Any] | str | None], ProbeResult]
+
+
 Render = Callable[[ModelDeployment, RenderContext], list[Manifest]]
 MapStatus = Callable[[ModelDeployment, Manifest | None], ProviderStatus]
 CheckCompatibility = Callable[[ModelDeployment, EngineType], str | None]
@@ -117,6 +140,8 @@ class Provider:
     pre_step: Callable[[ModelDeployment, RenderContext], PreStep] = _no_pre_step
     admission_warnings: Callable[[ModelDeployment], list[str]] = _no_warnings
     """Warnings for fields the provider accepts but cannot use (SPEC-providers D3)."""
+    upstream_probe: UpstreamProbe | None = None
+    """When set, the IPC's readiness and every pass depend on the upstream controller's health."""
     sync_patch: SyncPatch | None = None
     """None: server-side apply under `field_manager` whenever the desired fields differ from the
     live object. Otherwise: the JSON merge patch bringing the live object in sync, None if in sync."""

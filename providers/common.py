@@ -223,14 +223,6 @@ _GO_HTML_ESCAPES: Final = {
 }
 
 
-def compact_json(value: Any) -> str:
-    """JSON as Go's `encoding/json.Marshal` writes it: no whitespace, UTF-8 kept, and `<`, `>`,
-    `&`, U+2028 and U+2029 escaped, so annotation values match upstream byte for byte. Key order
-    is the caller's (Go writes struct fields in declaration order)."""
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return "".join(_GO_HTML_ESCAPES.get(char, char) for char in text)
-
-
 def go_quote(text: str) -> str:
     """`text` quoted as Go's `%q` does for printable input (used in upstream's messages)."""
     return json.dumps(text, ensure_ascii=False)
@@ -240,7 +232,9 @@ def go_quote(text: str) -> str:
 
 
 def go_json(value: Any, *, sort_keys: bool = False) -> str:
-    """`compact_json` for values upstream holds in Go maps or that may carry floats: with
+    """JSON as Go's `encoding/json.Marshal` writes it: no whitespace, UTF-8 kept, and `<`, `>`,
+    `&`, U+2028 and U+2029 escaped, so annotation values match upstream byte for byte. Key order
+    is the caller's by default (Go writes struct fields in declaration order); with
     `sort_keys=True` every map is written in sorted key order (Go sorts map keys, but writes struct
     fields in declaration order), and floats are spelled as Go spells them (no exponent between
     1e-6 and 1e21, integral floats without a fraction). Used where upstream compares the bytes,

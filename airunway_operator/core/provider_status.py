@@ -69,6 +69,13 @@ class Outcome:
     def create_failed(self, message: str) -> Outcome:
         return self._failed(cond.RESOURCE_CREATED, "CreateFailed", message)
 
+    def upstream_unhealthy(self, reason: str, message: str) -> Outcome:
+        """The upstream controller cannot act: say so in Ready, keep the phase, render nothing."""
+        return replace(
+            self._with(ConditionUpdate(cond.READY, "False", reason, message)),
+            events=(*self.events, Event("Warning", reason, message)),
+        )
+
     def unchanged(self) -> Outcome:
         return replace(self, skip=True)
 

@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 from kubernetes import client, config
 
+from airunway_operator import version
+
 T = TypeVar("T")
 
 
@@ -20,9 +22,11 @@ def new_api_client() -> client.ApiClient:
     configuration = client.Configuration()
     try:
         config.load_incluster_config(client_configuration=configuration)
+        api_client = client.ApiClient(configuration)
     except config.ConfigException:
-        return config.new_client_from_config()
-    return client.ApiClient(configuration)
+        api_client = config.new_client_from_config()
+    api_client.user_agent = f"airunway-operator/{version.VERSION}"
+    return api_client
 
 
 async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

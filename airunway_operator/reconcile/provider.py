@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -26,8 +27,9 @@ from airunway_operator.core.events import Event
 from airunway_operator.kube import errors, modeldeployments, objects
 from airunway_operator.kube.client import call
 from airunway_operator.reconcile.cache import ObjectCache, key_of
+from airunway_operator.status import conditions
 from airunway_operator.status.patch import merge_patch
-from providers.base import Manifest, Provider, RenderContext, TargetKind
+from providers.base import Manifest, ProbeResult, Provider, RenderContext, TargetKind
 from providers.common import RenderError
 
 logger = logging.getLogger("airunway.provider")
@@ -60,6 +62,7 @@ class ProviderRuntime:
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.writes = 0
+        self._last_probe: ProbeResult | None = None
 
     # ---------------------------------------------------------------- registration
 
@@ -85,13 +88,53 @@ class ProviderRuntime:
             ):
                 patch = {"metadata": {"annotations": annotations}, "spec": body.get("spec")}
                 await call(api.patch_cluster_custom_object, g, v, plural, name, patch)
-        status = {
+        probe = await self.probe() if ready else None
+        await self._write_registration_status(ready and (probe is None or probe.healthy), probe)
+
+    async def _write_registration_status(self, ready: bool, probe: ProbeResult | None) -> None:
+        status: dict[str, Any] = {
             "ready": ready,
             "version": f"{self.provider.name}-provider:{self._version}",
             "lastHeartbeat": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "upstreamCRDVersion": self.provider.targets[0].api_version,
         }
-        await call(api.patch_cluster_custom_object_status, g, v, plural, name, {"status": status})
+        if probe is not None:
+            now = datetime.now(UTC)
+            status["conditions"] = conditions.set_condition(
+                [], "UpstreamReady", probe.healthy, probe.reason, probe.message, generation=None, now=now
+            )
+        api = client.CustomObjectsApi(self._api)
+        g, v, plural = constants.GROUP, constants.VERSION, constants.PROVIDERCONFIG_PLURAL
+        await call(
+            api.patch_cluster_custom_object_status, g, v, plural, self.provider.name, {"status": status}
+        )
+        self._last_probe = probe
+
+    async def probe(self) -> ProbeResult | None:
+        """Run the provider's upstream probe (two reads), or None when it has none."""
+        spec = self.provider.upstream_probe
+        if spec is None:
+            return None
+        extensions = client.ApiextensionsV1Api(self._api)
+        served: bool | str
+        try:
+            await call(extensions.read_custom_resource_definition, spec.crd)
+            served = True
+        except ApiException as err:
+            served = False if errors.is_not_found(err) else f"{err.status} {err.reason}"
+        deployments: Mapping[str, Any] | str | None = None
+        if served is True:
+            apps = client.AppsV1Api(self._api)
+            try:
+                listed = await call(
+                    apps.list_deployment_for_all_namespaces,
+                    label_selector=spec.controller_selector,
+                    _preload_content=False,
+                )
+                deployments = json.loads(listed.data)
+            except ApiException as err:
+                deployments = f"{err.status} {err.reason}"
+        return spec.evaluate(served, deployments)
 
     # ---------------------------------------------------------------- claiming
 
@@ -152,7 +195,14 @@ class ProviderRuntime:
         if problem is not None:
             outcome = outcome.incompatible(problem)
         else:
-            outcome = await self._deploy(md, engine, outcome.compatible(self.provider.display_name))
+            outcome = outcome.compatible(self.provider.display_name)
+            health = await self.probe()
+            if health is not None and (self._last_probe is None or health != self._last_probe):
+                await self._write_registration_status(health.healthy, health)
+            if health is not None and not health.healthy:
+                outcome = outcome.upstream_unhealthy(health.reason, health.message)
+            else:
+                outcome = await self._deploy(md, engine, outcome)
         await self._write_status(md, body, outcome)
 
     async def _deploy(

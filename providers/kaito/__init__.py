@@ -8,12 +8,26 @@ cluster reads, on every IPC heartbeat and before rendering.
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
-from providers.base import Provider
+from providers.base import ProbeResult, Provider, UpstreamProbe
 from providers.kaito import capabilities, compatibility, drift, health, render, status
 
 __all__ = ["PROVIDER", "capabilities", "compatibility", "drift", "health", "render", "status"]
+
+
+def _evaluate(served: bool | str, controllers: Mapping[str, Any] | str | None) -> ProbeResult:
+    if isinstance(served, str):
+        verdict = health.crd_check_failed(served)
+    elif not served:
+        verdict = health.assess(False, ())
+    elif isinstance(controllers, str):
+        verdict = health.controller_list_failed(controllers)
+    else:
+        verdict = health.assess(True, health.controllers_from_list(controllers or {}))
+    return ProbeResult(verdict.healthy, verdict.reason, verdict.message)
+
 
 PROVIDER: Final[Provider] = Provider(
     name=capabilities.NAME,
@@ -26,4 +40,5 @@ PROVIDER: Final[Provider] = Provider(
     map_status=status.map_workspace,
     admission_warnings=compatibility.admission_warnings,
     sync_patch=drift.sync_patch,
+    upstream_probe=UpstreamProbe("workspaces.kaito.sh", health.CONTROLLER_SELECTOR, _evaluate),
 )

@@ -73,7 +73,7 @@ def spec() -> dict[str, Any]:
 
 def ipc_annotations() -> dict[str, str]:
     return {
-        constants.ANNOTATION_INSTALLATION: common.compact_json(INSTALLATION),
+        constants.ANNOTATION_INSTALLATION: common.go_json(INSTALLATION),
         constants.ANNOTATION_DOCUMENTATION: DOCUMENTATION_URL,
     }
 

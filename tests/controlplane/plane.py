@@ -235,6 +235,20 @@ def _advertise_address() -> str | None:
     return next((a for a in out if "." in a and not a.startswith("127.")), None)
 
 
+_AUDIT_POLICY = """apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+- level: Metadata
+"""
+
+
+def _audit_policy(layout: Layout) -> Path:
+    path = layout.state / "audit-policy.yaml"
+    path.write_text(_AUDIT_POLICY)
+    return path
+
+
 def _argv(layout: Layout, bins: dict[str, Path]) -> dict[str, list[str]]:
     p, kc = layout.pki, str(layout.kubeconfig)
     etcd_url = f"http://127.0.0.1:{ETCD_CLIENT_PORT}"
@@ -271,6 +285,12 @@ def _argv(layout: Layout, bins: dict[str, Path]) -> dict[str, list[str]]:
             "--authorization-mode=Node,RBAC",
             "--allow-privileged=true",
             "--profiling=false",
+            # Audit log (metadata only): benchmarks count each client's requests by user agent.
+            f"--audit-policy-file={_audit_policy(layout)}",
+            f"--audit-log-path={layout.logs / 'audit.log'}",
+            "--audit-log-format=json",
+            "--audit-log-maxsize=200",
+            "--audit-log-maxbackup=1",
             "--v=1",
         ],
         "kube-controller-manager": [

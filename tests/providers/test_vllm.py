@@ -807,3 +807,58 @@ DEADLINE = {
 )
 def test_status_mapping(primary: dict[str, Any] | None, expected: ProviderStatus) -> None:
     assert PROVIDER.map_status(vllm(), primary) == expected
+
+
+# -- registration ----------------------------------------------------------------------------------
+
+INSTALLATION_JSON = (
+    '{"description":"vLLM provider: deploys vLLM Deployments + Services directly. Requires GPU nodes '
+    'with the NVIDIA device plugin.","steps":[{"title":"Install NVIDIA GPU Device Plugin","command":'
+    '"kubectl apply -f https://raw.githubusercontent.com/NVIDIA/k8s-device-plugin/v0.17.0/deployments/'
+    'static/nvidia-device-plugin.yml","description":"Install the NVIDIA device plugin so GPU nodes '
+    'advertise nvidia.com/gpu resources."},{"title":"Create HuggingFace Token Secret","command":'
+    '"kubectl create secret generic vllm-hf-token --from-literal=HF_TOKEN=\\u003cyour-token\\u003e '
+    '-n \\u003cmodel-namespace\\u003e","description":"Create the HuggingFace token secret in the same '
+    'namespace as your ModelDeployment."}]}'
+)
+
+
+def test_config_is_upstreams_registration() -> None:
+    assert PROVIDER.config("v0.3.0") == {
+        "apiVersion": "airunway.ai/v1alpha1",
+        "kind": "InferenceProviderConfig",
+        "metadata": {
+            "name": "vllm",
+            "annotations": {
+                "airunway.ai/installation": INSTALLATION_JSON,
+                "airunway.ai/documentation": "https://github.com/ai-runway/airunway/tree/main/docs/providers/vllm.md",
+            },
+        },
+        "spec": {
+            "capabilities": {
+                "engines": [
+                    {
+                        "name": "vllm",
+                        "servingModes": ["aggregated"],
+                        "apiFormats": ["openai-chat", "openai-responses", "anthropic-messages"],
+                        "gpuSupport": True,
+                        "cpuSupport": False,
+                    }
+                ]
+            }
+        },
+    }
+
+
+def test_identity() -> None:
+    assert (PROVIDER.name, PROVIDER.display_name, PROVIDER.field_manager) == (
+        "vllm",
+        "Direct vLLM",
+        "vllm-provider",
+    )
+    assert [(t.api_version, t.kind, t.plural) for t in PROVIDER.targets] == [
+        ("apps/v1", "Deployment", "deployments"),
+        ("v1", "Service", "services"),
+    ]
+    assert PROVIDER.finalizer == "airunway.ai/vllm-provider"
+    assert PROVIDER.sync_patch is None  # server-side apply

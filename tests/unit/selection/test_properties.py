@@ -275,7 +275,7 @@ def test_rules_see_the_same_through_their_referenced_fields(md: ModelDeployment,
         )
 
 
-SAMPLE_DEPLOYMENTS = (
+SAMPLE_DEPLOYMENTS: tuple[dict[str, Any], ...] = (
     {},
     {"engine": {"type": "vllm"}, "env": [{"name": "A"}], "gateway": {"enabled": False}},
     {
