@@ -1,12 +1,13 @@
 """Provider selection time per ModelDeployment with the five shipped providers (target: 50 µs).
 
-Every timed call gets its own freshly parsed ModelDeployment, as each reconcile does, so nothing
-is answered from a per-object cache; the compile cache (one program per rule text) and the plan
-cache (candidates and ordered rules per provider set) are warm, as in a running operator. Prints
-mean, p50 and p99 of `select_provider` per scenario and overall, and the parts: building the CEL
-input, and binding plus evaluating the rules (the CEL library's share).
+Every timed call gets its own freshly parsed ModelDeployment, as each reconcile does. The compile
+cache (one program per rule text) and the plan cache (candidates and ordered rules per provider
+set) are warm, as in a running operator. Two figures per scenario: "shapes repeat" with the
+engine's bound-value cache warm (deployments share the part of the spec rules look at), and
+"every spec new" with that cache off (each selection converts its value for cel-cpp). Also the
+parts: building the CEL input and binding plus evaluating the rules (the CEL library's share).
 
-Usage: python -m benchmarks.selection [--selections 20000] [--cel-python]
+Usage: python -m benchmarks.selection [--selections 20000] [--clock wall|cpu] [--cel-python]
 `--cel-python` also times the shipped rules on cel-python (if installed) for comparison.
 """
 
@@ -58,20 +59,26 @@ def fresh(spec: dict[str, Any], count: int) -> list[ModelDeployment]:
     return [ModelDeployment.parse(body) for _ in range(count)]
 
 
+#: perf_counter_ns (wall clock) by default; --clock cpu switches to thread_time_ns, which leaves
+#: out the time this thread waited for a CPU (useful on a busy machine).
+CLOCK: Callable[[], int] = time.perf_counter_ns
+
+
 def timed(call: Callable[[Any], object], inputs: Sequence[Any]) -> list[float]:
     """Microseconds per call, one sample per input."""
     samples = []
     for item in inputs:
-        start = time.perf_counter_ns()
+        start = CLOCK()
         call(item)
-        samples.append((time.perf_counter_ns() - start) / 1000)
+        samples.append((CLOCK() - start) / 1000)
     return samples
 
 
 def summary(samples: list[float]) -> str:
     ordered = sorted(samples)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return f"mean {statistics.fmean(samples):7.1f} µs  p50 {ordered[len(ordered) // 2]:7.1f} µs  p99 {p99:7.1f} µs"
+    p50 = ordered[len(ordered) // 2]
+    return f"mean {statistics.fmean(samples):7.1f} µs  p50 {p50:7.1f} µs  p99 {p99:7.1f} µs"
 
 
 def resolved_engine(md: ModelDeployment, configs: Sequence[InferenceProviderConfig]) -> EngineType:
@@ -81,22 +88,31 @@ def resolved_engine(md: ModelDeployment, configs: Sequence[InferenceProviderConf
 
 
 def measure(
-    name: str, spec: dict[str, Any], configs: Sequence[InferenceProviderConfig], count: int
+    spec: dict[str, Any], configs: Sequence[InferenceProviderConfig], count: int
 ) -> dict[str, list[float]]:
     deployments = fresh(spec, count)
     resolved = resolved_engine(deployments[0], configs)
-    expected = provider.select_provider(deployments[0], configs, resolved)
-    for md in deployments[:200]:  # warm the compile and plan caches
-        assert provider.select_provider(md, configs, resolved) == expected
-    cel_engine = cel.default_engine()
-    values = [celinput.build(md.spec, "bench", resolved) for md in fresh(spec, count)]
-    programs = _shipped_programs(cel_engine)
+    warm, unique = cel.default_engine(), cel.CelExprEngine(bound_cache_size=0)
+    expected = provider.select_provider(deployments[0], configs, resolved, warm)
+    for md in deployments[:200]:  # warm the compile, plan and bound-value caches
+        assert provider.select_provider(md, configs, resolved, warm) == expected
+        assert provider.select_provider(md, configs, resolved, unique) == expected
+    programs = _shipped_programs(unique)
+    fields = cel.referenced_fields(program.text for program in programs)
+    values = [celinput.build(md.spec, "bench", resolved, fields) for md in fresh(spec, count)]
     return {
-        "select_provider": timed(lambda md: provider.select_provider(md, configs, resolved), deployments),
+        "select_provider, shapes repeat": timed(
+            lambda md: provider.select_provider(md, configs, resolved, warm), deployments
+        ),
+        "select_provider, every spec new": timed(
+            lambda md: provider.select_provider(md, configs, resolved, unique), fresh(spec, count)
+        ),
         "select_engine": timed(lambda md: engine.select_engine(md, configs), fresh(spec, count)),
-        "celinput.build": timed(lambda md: celinput.build(md.spec, "bench", resolved), fresh(spec, count)),
-        "bind + first_match (7 rules)": timed(
-            lambda value: cel_engine.first_match(programs, cel_engine.bind(value)), values
+        "celinput.build (fields rules see)": timed(
+            lambda md: celinput.build(md.spec, "bench", resolved, fields), fresh(spec, count)
+        ),
+        "bind + first_match, 7 rules, new": timed(
+            lambda value: unique.first_match(programs, unique.bind(value)), values
         ),
     }
 
@@ -133,22 +149,30 @@ def cel_python_comparison(count: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--selections", type=int, default=20000, help="timed selections per scenario")
+    parser.add_argument(
+        "--selections", type=int, default=20000, help="timed selections, split over scenarios"
+    )
     parser.add_argument("--cel-python", action="store_true", help="also time cel-python on the shipped rules")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall", help="what a sample measures")
     args = parser.parse_args()
+    global CLOCK
+    CLOCK = time.thread_time_ns if args.clock == "cpu" else time.perf_counter_ns
     configs = shipped()
     per_scenario = max(1, args.selections // len(SCENARIOS))
     overall: dict[str, list[float]] = {}
     for name, spec in SCENARIOS.items():
-        results = measure(name, spec, configs, per_scenario)
-        print(f"{name}:\n  select_provider  {summary(results['select_provider'])}")
+        results = measure(spec, configs, per_scenario)
+        print(f"{name}:")
+        for part in ("select_provider, shapes repeat", "select_provider, every spec new"):
+            print(f"  {part:34} {summary(results[part])}")
         for part, samples in results.items():
             overall.setdefault(part, []).extend(samples)
+    count = len(overall["select_provider, shapes repeat"])
     print(
-        f"\nall {len(overall['select_provider'])} selections (fresh ModelDeployment each, 5 ready providers):"
+        f"\nall scenarios, {count} calls per line (a freshly parsed ModelDeployment each, 5 ready providers):"
     )
     for part, samples in overall.items():
-        print(f"  {part:30} {summary(samples)}")
+        print(f"  {part:34} {summary(samples)}")
     if args.cel_python:
         cel_python_comparison(min(args.selections, 500))
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
@@ -34,6 +36,8 @@ from airunway_operator.api.providerconfig import InferenceProviderConfig
 SPEC_VARIABLE: Final = "spec"
 #: Compiled expressions kept per engine; the shipped providers need 7.
 COMPILE_CACHE_SIZE: Final = 1024
+#: Bound spec values kept per engine, by content (0 disables the cache).
+BOUND_CACHE_SIZE: Final = 256
 #: Static result types that can still be `true` at run time.
 _BOOLEAN_CAPABLE: Final = frozenset({"BOOL", "DYN"})
 #: cel-cpp wraps messages in its status code: "INVALID_ARGUMENT: ... [INVALID_ARGUMENT]".
@@ -83,7 +87,7 @@ class CelEngine(Protocol):
         ...
 
     def bind(self, spec: Mapping[str, Any]) -> Activation:
-        """Bind the JSON-shaped `spec` value to the variable `spec`."""
+        """Bind the JSON-shaped `spec` value (dicts, lists, str, float, bool, None) to `spec`."""
         ...
 
     def evaluate(self, program: Program, activation: Activation) -> bool | EvalError:
@@ -98,8 +102,13 @@ class CelEngine(Protocol):
 class CelExprEngine:
     """`CelEngine` on cel-expr-python; one instance holds one environment and its caches."""
 
-    def __init__(self, cache_size: int = COMPILE_CACHE_SIZE) -> None:
+    def __init__(
+        self, cache_size: int = COMPILE_CACHE_SIZE, bound_cache_size: int = BOUND_CACHE_SIZE
+    ) -> None:
         self._env = cel.NewEnv(variables={SPEC_VARIABLE: cel.Type.DYN})
+        self._bound: OrderedDict[str, Activation] = OrderedDict()
+        self._bound_cache_size = bound_cache_size
+        self._lock = threading.Lock()
         self._compiled: Callable[[str], Program | CompileError] = functools.lru_cache(cache_size)(
             self._compile_uncached
         )
@@ -111,7 +120,21 @@ class CelExprEngine:
         return self._compiled(text)
 
     def bind(self, spec: Mapping[str, Any]) -> Activation:
-        return Activation(self._env.Activation({SPEC_VARIABLE: spec}))
+        """Converting a value for cel-cpp costs more than evaluating every rule against it, and the
+        part of a spec that rules observe repeats across deployments, so activations are kept per
+        content. For JSON-shaped values `repr` is exact: equal text means an equal value."""
+        key = repr(spec)
+        with self._lock:
+            activation = self._bound.get(key)
+            if activation is not None:
+                self._bound.move_to_end(key)
+                return activation
+        activation = Activation(self._env.Activation({SPEC_VARIABLE: spec}))
+        with self._lock:
+            self._bound[key] = activation
+            while len(self._bound) > self._bound_cache_size:
+                self._bound.popitem(last=False)
+        return activation
 
     def evaluate(self, program: Program, activation: Activation) -> bool | EvalError:
         try:

@@ -183,3 +183,20 @@ def test_an_activation_serves_many_rules():
 def test_referenced_fields(texts: list[str], expected: set[str] | None):
     fields = cel.referenced_fields(texts)
     assert (None if fields is None else set(fields)) == expected
+
+
+def test_bound_values_are_reused_by_content_only():
+    engine = cel.CelExprEngine(bound_cache_size=2)
+    first = engine.bind({"engine": {"type": "vllm"}})
+    assert engine.bind({"engine": {"type": "vllm"}}) is first
+    assert engine.bind({"engine": {"type": "sglang"}}) is not first
+    assert engine.bind({"engine": {"type": 1.0}}) is not engine.bind({"engine": {"type": True}})
+    assert engine.bind({"engine": {"type": "vllm"}}) is not first, "the least recently used entry is evicted"
+
+
+def test_a_bound_value_cache_of_zero_binds_every_time():
+    engine = cel.CelExprEngine(bound_cache_size=0)
+    assert engine.bind({"a": 1.0}) is not engine.bind({"a": 1.0})
+    program = engine.compile("spec.a == 1")
+    assert isinstance(program, Program)
+    assert engine.evaluate(program, engine.bind({"a": 1.0})) is True
