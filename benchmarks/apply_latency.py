@@ -53,8 +53,14 @@ def _watch_deployments(
 
 def _settled(custom: client.CustomObjectsApi, namespace: str, count: int) -> bool:
     items = custom.list_namespaced_custom_object(G, V, namespace, MD)["items"]
-    done = [i for i in items if (i.get("status") or {}).get("phase") in ("Running", "Deploying", "Failed")]
+    done = [i for i in items if (i.get("status") or {}).get("phase") in ("Running", "Failed")]
     return len(done) == count
+
+
+def _bench_namespaces(core: client.CoreV1Api) -> list[str]:
+    return [
+        n.metadata.name for n in core.list_namespace().items if n.metadata.name.startswith("bench-apply-")
+    ]
 
 
 def main() -> None:
@@ -69,13 +75,15 @@ def main() -> None:
     log = layout.logs / "audit.log"
     api_client = config.new_client_from_config(str(layout.kubeconfig))
     core, custom = client.CoreV1Api(api_client), client.CustomObjectsApi(api_client)
+    op = Operator(layout.kubeconfig, layout.state / "bench-operator.log", "--register-webhook", "--quiet")
+    op.wait_healthy()
+    # The operator also finishes the deletion of namespaces an interrupted earlier run left behind.
+    wait_for(lambda: not _bench_namespaces(core) or None, 180, "earlier benchmark namespaces to go")
     namespace = f"bench-apply-{uuid.uuid4().hex[:6]}"
     core.create_namespace({"metadata": {"name": namespace}})
-    op = Operator(layout.kubeconfig, layout.state / "bench-operator.log", "--register-webhook", "--quiet")
     seen: dict[str, float] = {}
     stop = threading.Event()
     try:
-        op.wait_healthy()
         wait_for(lambda: webhook_answers(api_client, namespace), 60, "the webhook to answer")
         watcher = threading.Thread(
             target=_watch_deployments, args=(api_client, namespace, seen, stop), daemon=True
@@ -120,9 +128,10 @@ def main() -> None:
         )
     finally:
         stop.set()
+        core.delete_namespace(namespace)  # while the operator runs, so its finalizers are released
+        wait_for(lambda: not _bench_namespaces(core) or None, 180, "the benchmark namespace to go")
         op.kill()
         deregister(api_client)
-        core.delete_namespace(namespace)
 
 
 if __name__ == "__main__":

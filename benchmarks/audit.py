@@ -16,6 +16,7 @@ class Request:
     verb: str
     resource: str
     user_agent: str
+    namespace: str
 
 
 def offset(log: Path) -> int:
@@ -44,7 +45,9 @@ def requests_since(log: Path, start: int) -> list[Request]:
         resource = ref.get("resource", event.get("requestURI", "?"))
         if ref.get("subresource"):
             resource += "/" + ref["subresource"]
-        found.append(Request(event.get("verb", "?"), resource, event.get("userAgent", "")))
+        found.append(
+            Request(event.get("verb", "?"), resource, event.get("userAgent", ""), ref.get("namespace", ""))
+        )
     return found
 
 

@@ -50,7 +50,7 @@ async def operator_configure(
     # We post our own Events; kopf's per-handler "Handler succeeded" events would be noise.
     settings.posting.level = logging.WARNING
     settings.persistence.finalizer = "airunway.ai/kopf-finalizer"
-    settings.watching.server_timeout = 600
+    settings.watching.server_timeout = 1800
     metrics = Metrics()
     if ours.metrics_port:
         prometheus_client.start_http_server(ours.metrics_port, ours.metrics_host, registry=metrics.registry)

@@ -30,7 +30,11 @@ def _request(
     query: str = "",
 ) -> dict[str, Any]:
     url = api_client.configuration.host + url_path + (f"?{query}" if query else "")
-    headers = {"Accept": "application/json", "Content-Type": content_type}
+    headers = {
+        "Accept": "application/json",
+        "Content-Type": content_type,
+        "User-Agent": api_client.user_agent,
+    }
     _, _, auth_headers, _, _ = api_client.param_serialize(method, url_path, auth_settings=["BearerToken"])
     headers.update({k: v for k, v in auth_headers.items() if k.lower() == "authorization"})
     # The REST layer serialises dict bodies itself for JSON and YAML (apply) content types.
