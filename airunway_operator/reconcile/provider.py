@@ -63,11 +63,13 @@ class ProviderRuntime:
         self._tasks: set[asyncio.Task[None]] = set()
         self.writes = 0
         self._last_probe: ProbeResult | None = None
+        self._registered_status: dict[str, Any] = {}
 
     # ---------------------------------------------------------------- registration
 
     async def register(self, ready: bool = True) -> None:
-        """Create or update our InferenceProviderConfig (spec replaced, annotations merged), then status."""
+        """Create or update our InferenceProviderConfig (spec replaced, annotations merged), then
+        its status; nothing is written when the object already says what we would write."""
         body = self.provider.config(self._version)
         name = body["metadata"]["name"]
         api = client.CustomObjectsApi(self._api)
@@ -77,7 +79,7 @@ class ProviderRuntime:
         except ApiException as err:
             if not errors.is_not_found(err):
                 raise
-            await call(api.create_cluster_custom_object, g, v, plural, body)
+            current = await call(api.create_cluster_custom_object, g, v, plural, body)
         else:
             annotations = {
                 **(current["metadata"].get("annotations") or {}),
@@ -87,7 +89,8 @@ class ProviderRuntime:
                 "annotations"
             ):
                 patch = {"metadata": {"annotations": annotations}, "spec": body.get("spec")}
-                await call(api.patch_cluster_custom_object, g, v, plural, name, patch)
+                current = await call(api.patch_cluster_custom_object, g, v, plural, name, patch)
+        self._registered_status = dict(current.get("status") or {})
         probe = await self.probe() if ready else None
         await self._write_registration_status(ready and (probe is None or probe.healthy), probe)
 
@@ -95,20 +98,29 @@ class ProviderRuntime:
         status: dict[str, Any] = {
             "ready": ready,
             "version": f"{self.provider.name}-provider:{self._version}",
-            "lastHeartbeat": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "upstreamCRDVersion": self.provider.targets[0].api_version,
         }
+        previous = self._registered_status
         if probe is not None:
-            now = datetime.now(UTC)
             status["conditions"] = conditions.set_condition(
-                [], "UpstreamReady", probe.healthy, probe.reason, probe.message, generation=None, now=now
+                previous.get("conditions"),
+                "UpstreamReady",
+                probe.healthy,
+                probe.reason,
+                probe.message,
+                generation=None,
+                now=datetime.now(UTC),
             )
+        self._last_probe = probe
+        if all(previous.get(key) == value for key, value in status.items()):
+            return
+        status["lastHeartbeat"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         api = client.CustomObjectsApi(self._api)
         g, v, plural = constants.GROUP, constants.VERSION, constants.PROVIDERCONFIG_PLURAL
         await call(
             api.patch_cluster_custom_object_status, g, v, plural, self.provider.name, {"status": status}
         )
-        self._last_probe = probe
+        self._registered_status = {**previous, **status}
 
     async def probe(self) -> ProbeResult | None:
         """Run the provider's upstream probe (two reads), or None when it has none."""

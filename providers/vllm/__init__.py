@@ -12,13 +12,13 @@ from typing import Final
 
 from providers.base import Provider
 from providers.vllm import capabilities, compatibility, image, render, status
-from providers.workloads import DEPLOYMENT, SERVICE
+from providers.workloads import CLAIM, DEPLOYMENT, SERVICE
 
 PROVIDER: Final[Provider] = Provider(
     name=capabilities.NAME,
     display_name=capabilities.DISPLAY_NAME,
     field_manager="vllm-provider",
-    targets=(DEPLOYMENT, SERVICE),
+    targets=(DEPLOYMENT, SERVICE, CLAIM),
     config=capabilities.config,
     check_compatibility=compatibility.check,
     render=render.render,

@@ -124,3 +124,35 @@ def all_gone(cluster: Cluster, namespace: str) -> bool:
         not cluster.apps.list_namespaced_deployment(namespace).items
         and not cluster.core.list_namespaced_service(namespace).items
     )
+
+
+def test_managed_volume_gets_an_owned_claim(cluster: Cluster, namespace: str, tmp_path: Path) -> None:
+    op = Operator(cluster.kubeconfig, tmp_path / "op.log", "--providers", "vllm", "--no-webhook")
+    try:
+        op.wait_healthy()
+        body = md_body("cached")
+        body["spec"]["model"]["storage"] = {
+            "volumes": [{"name": "weights", "purpose": "modelCache", "size": "50Gi"}]
+        }
+        cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, body)
+
+        def claim() -> Any:
+            try:
+                return cluster.core.read_namespaced_persistent_volume_claim("cached-weights", namespace)
+            except ApiException as err:
+                if err.status == 404:
+                    return None
+                raise
+
+        pvc = wait_for(claim, 60, "the managed PersistentVolumeClaim")
+        assert pvc.spec.resources.requests["storage"] == "50Gi"
+        assert pvc.spec.access_modes == ["ReadWriteMany"]
+        assert pvc.metadata.owner_references[0].name == "cached"
+        mounts = (
+            cluster.apps.read_namespaced_deployment("cached", namespace)
+            .spec.template.spec.containers[0]
+            .volume_mounts
+        )
+        assert {m.mount_path for m in mounts} >= {"/model-cache"}
+    finally:
+        op.kill()

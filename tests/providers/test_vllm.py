@@ -859,6 +859,7 @@ def test_identity() -> None:
     assert [(t.api_version, t.kind, t.plural) for t in PROVIDER.targets] == [
         ("apps/v1", "Deployment", "deployments"),
         ("v1", "Service", "services"),
+        ("v1", "PersistentVolumeClaim", "persistentvolumeclaims"),
     ]
     assert PROVIDER.finalizer == "airunway.ai/vllm-provider"
     assert PROVIDER.sync_patch is None  # server-side apply
