@@ -19,26 +19,16 @@ from decimal import Decimal
 from enum import Enum, auto
 from typing import Final
 
+from airunway_operator.validation import quantity
 from airunway_operator.validation.quantity import QuantityError
 
 _QUANTITY: Final = re.compile(r"^([+-]?)([0-9]*)(?:\.([0-9]*))?(.*)$")
-_DECIMAL_EXPONENTS: Final = {
-    "n": -9,
-    "u": -6,
-    "m": -3,
-    "": 0,
-    "k": 3,
-    "M": 6,
-    "G": 9,
-    "T": 12,
-    "P": 15,
-    "E": 18,
-}
+_DECIMAL_EXPONENTS: Final = quantity.DECIMAL_EXPONENTS
 _DECIMAL_SUFFIXES: Final = {exponent: suffix for suffix, exponent in _DECIMAL_EXPONENTS.items()}
-_BINARY_POWERS: Final = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
+_BINARY_POWERS: Final = {suffix: bits // 10 for suffix, bits in quantity.BINARY_SHIFTS.items()}
 _BINARY_SUFFIXES: Final = {power: suffix for suffix, power in _BINARY_POWERS.items()} | {0: ""}
-_NANO: Final = Decimal("1e-9")
-_INT64_MAX: Final = Decimal(2**63 - 1)
+_NANO: Final = quantity.NANO
+_INT64_MAX: Final = quantity.MAX_MAGNITUDE
 
 
 class _Format(Enum):

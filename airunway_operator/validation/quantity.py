@@ -12,7 +12,7 @@ import decimal
 from decimal import Decimal
 from typing import Final
 
-_DECIMAL_SUFFIXES: Final = {
+DECIMAL_EXPONENTS: Final = {
     "n": -9,
     "u": -6,
     "m": -3,
@@ -24,12 +24,12 @@ _DECIMAL_SUFFIXES: Final = {
     "P": 15,
     "E": 18,
 }
-_BINARY_SUFFIXES: Final = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
+BINARY_SHIFTS: Final = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
 _SUFFIX_LETTERS: Final = frozenset("eEinumkKMGTP")
 _DIGITS: Final = frozenset("0123456789")
 _INT32: Final = (-(2**31), 2**31 - 1)
-_NANO: Final = Decimal("1e-9")
-_MAX_MAGNITUDE: Final = Decimal(2**63 - 1)
+NANO: Final = Decimal("1e-9")
+MAX_MAGNITUDE: Final = Decimal(2**63 - 1)
 
 
 class QuantityError(ValueError):
@@ -91,11 +91,11 @@ def _is_suffix_shaped(suffix: str) -> bool:
 
 def _scale(number: str, suffix: str) -> Decimal:
     """The unsigned value of `number` with `suffix` applied, exactly."""
-    if suffix in _DECIMAL_SUFFIXES:
-        return Decimal(f"{number}E{_DECIMAL_SUFFIXES[suffix]}")
-    if suffix in _BINARY_SUFFIXES:
+    if suffix in DECIMAL_EXPONENTS:
+        return Decimal(f"{number}E{DECIMAL_EXPONENTS[suffix]}")
+    if suffix in BINARY_SHIFTS:
         context = decimal.Context(prec=len(number) + 40, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
-        return context.multiply(Decimal(number), Decimal(2 ** _BINARY_SUFFIXES[suffix]))
+        return context.multiply(Decimal(number), Decimal(2 ** BINARY_SHIFTS[suffix]))
     exponent = _exponent(suffix)
     return Decimal(f"{number}E{exponent}")
 
@@ -121,7 +121,7 @@ def _normalise(value: Decimal) -> Decimal:
     """
     if value.is_zero():
         return Decimal(0)
-    if value.copy_abs() > _MAX_MAGNITUDE:
-        return _MAX_MAGNITUDE.copy_sign(value)
+    if value.copy_abs() > MAX_MAGNITUDE:
+        return MAX_MAGNITUDE.copy_sign(value)
     context = decimal.Context(prec=60, rounding=decimal.ROUND_UP)
-    return value.quantize(_NANO, context=context)
+    return value.quantize(NANO, context=context)

@@ -9,14 +9,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Final
 
+from airunway_operator.api import celrules
 from airunway_operator.api.modeldeployment import ComponentScalingSpec, ModelDeploymentSpec
 from airunway_operator.validation import paths, quantity
 from airunway_operator.validation.result import ErrorKind, FieldError, shown
 
-MAX_GPUS: Final = 64
-MAX_REPLICAS: Final = 32
-MAX_CPU: Final = ("512", Decimal(512))
-MAX_MEMORY: Final = ("4Ti", Decimal(4 * 2**40))
+# The ceilings are API facts, shared with the CRD's own rules (api/celrules.py).
+MAX_GPUS: Final = celrules.MAX_GPU_COUNT
+MAX_REPLICAS: Final = celrules.MAX_REPLICAS
+MAX_CPU: Final = (celrules.MAX_CPU, Decimal(celrules.MAX_CPU))
+MAX_MEMORY: Final = (celrules.MAX_MEMORY, Decimal(4 * 2**40))
 
 
 def check(spec: ModelDeploymentSpec) -> list[FieldError]:

@@ -12,14 +12,16 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Final
 
+from airunway_operator.api import celrules
 from airunway_operator.api.constants import VolumePurpose
 from airunway_operator.api.modeldeployment import StorageVolume
 from airunway_operator.validation import defaults, paths, quantity
 from airunway_operator.validation.result import ErrorKind, FieldError, shown
 
-MAX_DERIVED_NAME: Final = 253
-SYSTEM_PATHS: Final = ("/dev", "/proc", "/sys", "/etc", "/var/run")
-DOWNLOAD_JOB_SUFFIX: Final = "-model-download"
+# Shared with the CRD's own rules (api/celrules.py).
+MAX_DERIVED_NAME: Final = celrules.MAX_NAME_LENGTH
+SYSTEM_PATHS: Final = celrules.SYSTEM_PATHS
+DOWNLOAD_JOB_SUFFIX: Final = celrules.DOWNLOAD_JOB_SUFFIX
 
 _VolumeCheck = Callable[[int, StorageVolume, str], list[FieldError]]
 
