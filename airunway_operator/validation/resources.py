@@ -17,8 +17,8 @@ from airunway_operator.validation.result import ErrorKind, FieldError, shown
 # The ceilings are API facts, shared with the CRD's own rules (api/celrules.py).
 MAX_GPUS: Final = celrules.MAX_GPU_COUNT
 MAX_REPLICAS: Final = celrules.MAX_REPLICAS
-MAX_CPU: Final = (celrules.MAX_CPU, Decimal(celrules.MAX_CPU))
-MAX_MEMORY: Final = (celrules.MAX_MEMORY, Decimal(4 * 2**40))
+MAX_CPU: Final = (celrules.MAX_CPU, quantity.parse(celrules.MAX_CPU))
+MAX_MEMORY: Final = (celrules.MAX_MEMORY, quantity.parse(celrules.MAX_MEMORY))
 
 
 def check(spec: ModelDeploymentSpec) -> list[FieldError]:
