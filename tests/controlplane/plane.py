@@ -77,6 +77,10 @@ def default_layout() -> Layout:
 # ---------------------------------------------------------------- processes
 
 
+class PlaneError(RuntimeError):
+    """The control plane could not be started; the message carries the failing log tail."""
+
+
 def _pid_file(layout: Layout, name: str) -> Path:
     return layout.pids / f"{name}.pid"
 
@@ -106,14 +110,17 @@ def _start(layout: Layout, name: str, argv: Sequence[str]) -> None:
             cwd=layout.state,
         )
     _pid_file(layout, name).write_text(str(proc.pid))
-    # Until exec() completes, /proc/<pid>/cmdline still shows our Python; wait for the real binary.
-    deadline = time.monotonic() + 5
-    while proc.poll() is None and time.monotonic() < deadline:
+    # Until exec() completes, /proc/<pid>/cmdline still shows our Python. On a loaded 2-core
+    # machine forking a large test process took more than 5 s once, so wait generously.
+    deadline = time.monotonic() + 120
+    while proc.poll() is None:
         try:
             if os.readlink(f"/proc/{proc.pid}/exe") == os.path.realpath(argv[0]):
-                break
+                return
         except OSError:
             pass
+        if time.monotonic() > deadline:
+            raise PlaneError(f"{name} did not start within 120 s")
         time.sleep(0.01)
 
 
@@ -139,10 +146,6 @@ def _tail(layout: Layout, name: str, lines: int = 30) -> str:
     except OSError:
         return ""
     return "\n".join(text.splitlines()[-lines:])
-
-
-class PlaneError(RuntimeError):
-    """The control plane could not be started; the message carries the failing log tail."""
 
 
 def _wait(layout: Layout, name: str, check: Callable[[], bool], timeout: float) -> None:
