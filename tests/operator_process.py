@@ -159,20 +159,36 @@ class WebhookClient:
     """Posts AdmissionReviews straight to the operator's webhook server over one TLS connection."""
 
     def __init__(self, port: int, cafile: Path) -> None:
-        self._conn = http.client.HTTPSConnection(
-            "127.0.0.1", port, context=ssl.create_default_context(cafile=str(cafile)), timeout=10
-        )
+        self._port = port
+        self._context = ssl.create_default_context(cafile=str(cafile))
+        self._conn = self._connect()
+
+    def _connect(self) -> http.client.HTTPSConnection:
+        return http.client.HTTPSConnection("127.0.0.1", self._port, context=self._context, timeout=10)
 
     def post(self, review: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        self._conn.request(
-            "POST",
-            configuration.MODELDEPLOYMENT_PATH,
-            body=json.dumps(review).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        response = self._conn.getresponse()
-        payload = response.read()
+        try:
+            self._conn.request(
+                "POST",
+                configuration.MODELDEPLOYMENT_PATH,
+                body=json.dumps(review).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            response = self._conn.getresponse()
+            payload = response.read()
+        except (OSError, http.client.HTTPException):
+            self._conn.close()
+            self._conn = self._connect()  # a broken connection must not poison the next request
+            raise
         return response.status, json.loads(payload) if payload else {}
+
+    def answers(self) -> bool:
+        """True once the webhook server accepts a review (it starts after /healthz answers)."""
+        try:
+            status, _ = self.post(admission_review({"metadata": {"name": "probe"}, "spec": {}}))
+        except (OSError, http.client.HTTPException):
+            return False
+        return status == 200
 
     def close(self) -> None:
         self._conn.close()

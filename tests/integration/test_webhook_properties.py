@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from airunway_operator import tls
 from tests.conftest import Cluster
 from tests.operator_process import Operator, WebhookClient, admission_review
+from tests.support import wait_for
 from tests.unit.validation.test_properties import JSON, OLD_BODIES, SPEC_LIKE, shaped_bodies
 
 FIELD = re.compile(r"\b(spec|metadata)(\.[A-Za-z]|\b)")
@@ -34,6 +35,7 @@ def webhook_client(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -
     client = WebhookClient(op.webhook_port, Path(files.cafile))
     try:
         op.wait_healthy()
+        wait_for(client.answers, 60, "the webhook server to accept reviews")
         yield client
     finally:
         client.close()
