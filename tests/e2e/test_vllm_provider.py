@@ -4,6 +4,7 @@ children."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -156,3 +157,39 @@ def test_managed_volume_gets_an_owned_claim(cluster: Cluster, namespace: str, tm
         assert {m.mount_path for m in mounts} >= {"/model-cache"}
     finally:
         op.kill()
+
+
+def test_pause_stops_updates_but_never_blocks_deletion(
+    cluster: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    op = Operator(cluster.kubeconfig, tmp_path / "op.log", "--providers", "vllm", "--no-webhook")
+    try:
+        op.wait_healthy()
+        cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, md_body("paused"))
+        wait_for(lambda: running_with(cluster, namespace, "paused", 1), 90, "the ModelDeployment to run")
+        pause = {"metadata": {"annotations": {constants.ANNOTATION_RECONCILE_PAUSED: "true"}}}
+        cluster.custom.patch_namespaced_custom_object(G, V, namespace, MD, "paused", pause)
+        cluster.custom.patch_namespaced_custom_object(
+            G, V, namespace, MD, "paused", {"spec": {"scaling": {"replicas": 2}}}
+        )
+        # For three seconds the operator has every chance to act on the change; it must not.
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline:
+            assert cluster.apps.read_namespaced_deployment("paused", namespace).spec.replicas == 1
+            time.sleep(0.2)
+        cluster.custom.delete_namespaced_custom_object(G, V, namespace, MD, "paused")
+        wait_for(
+            lambda: all_gone_named(cluster, namespace, "paused"), 90, "a paused ModelDeployment to be deleted"
+        )
+    finally:
+        op.kill()
+
+
+def all_gone_named(cluster: Cluster, namespace: str, name: str) -> bool:
+    try:
+        get(cluster, namespace, name)
+    except ApiException as err:
+        if err.status != 404:
+            raise
+        return True
+    return False
