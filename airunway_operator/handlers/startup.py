@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 import kopf
 import prometheus_client
 
 from airunway_operator import version
 from airunway_operator.api.providerconfig import InferenceProviderConfig
-from airunway_operator.core.events import Event
+from airunway_operator.kube.events import EventPoster
 from airunway_operator.metrics import Metrics
 from airunway_operator.reconcile.cache import ObjectCache
 from airunway_operator.reconcile.core import CoreReconciler
@@ -37,11 +37,6 @@ class ProviderIndex:
         return sorted(configs, key=lambda c: c.metadata.name or "")
 
 
-def post_event(body: Mapping[str, Any], event: Event) -> None:
-    target = kopf.Body(cast(kopf.RawBody, dict(body)))
-    kopf.event(target, type=event.type, reason=event.reason, message=event.message)
-
-
 @kopf.on.startup()
 async def operator_configure(
     settings: kopf.OperatorSettings, memo: kopf.Memo, logger: kopf.Logger, **_: Any
@@ -57,6 +52,7 @@ async def operator_configure(
     memo.metrics = metrics
     memo.providers = ProviderIndex()
     memo.cache = ObjectCache()
+    post_event = EventPoster(memo.api_client).post
     memo.core = None
     if ours.core:
         memo.core = CoreReconciler(
