@@ -7,9 +7,11 @@ neither be retried for minutes nor hold up other work.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import socket
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +20,6 @@ from kubernetes.client.rest import ApiException
 from urllib3.exceptions import HTTPError
 
 from airunway_operator.core.events import Event
-from airunway_operator.kube.client import call
 
 logger = logging.getLogger("airunway.events")
 COMPONENT = "airunway-operator"
@@ -54,6 +55,8 @@ class EventPoster:
     def __init__(self, api_client: client.ApiClient) -> None:
         self._api = client.CoreV1Api(api_client)
         self._tasks: set[asyncio.Task[None]] = set()
+        # A pool of their own, so Events never queue ahead of the writes that deploy models.
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="events")
 
     def post(self, body: Mapping[str, Any], event: Event) -> None:
         """Queue one Event for `body`; returns at once."""
@@ -63,6 +66,9 @@ class EventPoster:
 
     async def _post(self, event: dict[str, Any]) -> None:
         try:
-            await call(self._api.create_namespaced_event, event["metadata"]["namespace"], event)
+            loop = asyncio.get_running_loop()
+            namespace = event["metadata"]["namespace"]
+            create = functools.partial(self._api.create_namespaced_event, namespace, event)
+            await loop.run_in_executor(self._pool, create)
         except (ApiException, HTTPError, OSError) as err:
             logger.debug("Event not posted", extra={"reason": event["reason"], "error": str(err)})
