@@ -76,8 +76,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except runner.UnknownProviderError as err:
         print(f"airunway-operator: {err}", file=sys.stderr)
         return 2
+    try:
+        api_client = runner.connect()
+    except runner.CredentialsError as err:
+        print(f"airunway-operator: {err}", file=sys.stderr)
+        return 2
     runner.run(
-        settings, namespaces=tuple(args.namespace), verbose=args.verbose, debug=args.debug, quiet=args.quiet
+        api_client,
+        settings,
+        namespaces=tuple(args.namespace),
+        verbose=args.verbose,
+        debug=args.debug,
+        quiet=args.quiet,
     )
     logging.getLogger("airunway").info("Operator stopped")
     return 0

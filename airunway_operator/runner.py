@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import kopf
 
 import providers
@@ -36,7 +39,25 @@ def select_providers(choice: str, available: tuple[Provider, ...]) -> tuple[Prov
     return tuple(by_name[n] for n in names)
 
 
+class CredentialsError(RuntimeError):
+    """Neither an in-cluster service account nor a kubeconfig could be loaded."""
+
+
+def connect() -> Any:
+    """The API client, or CredentialsError with a message saying what to set."""
+    from kubernetes.config import ConfigException
+
+    try:
+        return client.new_api_client()
+    except (ConfigException, OSError) as err:
+        raise CredentialsError(
+            f"cannot load cluster credentials ({err}); run in a pod or set KUBECONFIG "
+            "(for the local plane: export KUBECONFIG=$PWD/.testenv/kubeconfig)"
+        ) from err
+
+
 def run(
+    api_client: Any,
     settings: Settings,
     *,
     namespaces: tuple[str, ...] = (),
@@ -61,10 +82,17 @@ def run(
         settings.log_format, kopf.LogFormat.PLAIN
     )
     kopf.configure(debug=debug, verbose=verbose, quiet=quiet, log_format=log_format)
+    if not (debug or verbose):
+        # kopf reports every handler run at INFO ("Handler ... succeeded"); with one handler run
+        # per watch event that drowns what matters. Our own messages stay at INFO.
+        for name in ("kopf.objects", "kopf.activities"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    if not quiet:
+        logging.getLogger("airunway").setLevel(logging.DEBUG if debug else logging.INFO)
     kopf.run(
         standalone=True,
         clusterwide=not namespaces,
         namespaces=namespaces,
         liveness_endpoint=f"http://{settings.health_host}:{settings.health_port}/healthz",
-        memo=kopf.Memo(settings=settings, api_client=client.new_api_client(), enabled_providers=enabled),
+        memo=kopf.Memo(settings=settings, api_client=api_client, enabled_providers=enabled),
     )

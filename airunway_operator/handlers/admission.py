@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import kopf
@@ -15,6 +16,8 @@ from airunway_operator.kube.client import call
 from airunway_operator.reconcile import admission
 from airunway_operator.settings import Settings
 from airunway_operator.validation import providerconfig as providerconfig_rules
+
+_log = logging.getLogger("airunway.startup")
 
 WEBHOOK_ID = configuration.MODELDEPLOYMENT_PATH.lstrip("/")
 
@@ -42,14 +45,14 @@ async def admission_serve(
             configuration.url_client_config(ours.webhook_url, files.cafile.read_bytes())
         )
         await call(webhooks.register, memo.api_client, config)
-        logger.info("Registered webhook configuration", extra={"url": ours.webhook_url})
+        _log.info("Registered webhook configuration", extra={"url": ours.webhook_url})
 
 
 @kopf.on.cleanup()
 async def admission_deregister(memo: kopf.Memo, logger: kopf.Logger, **_: Any) -> None:
     if memo.settings.webhook_register:
         await call(webhooks.deregister, memo.api_client, configuration.NAME)
-        logger.info("Removed webhook configuration")
+        _log.info("Removed webhook configuration")
 
 
 @kopf.on.validate(

@@ -13,11 +13,14 @@ for InferenceProviderConfigs already shows up loudly in the watch itself.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import kopf
 
 from airunway_operator.reconcile import migration
+
+_log = logging.getLogger("airunway.startup")
 
 
 @kopf.on.startup()
@@ -25,7 +28,7 @@ async def providerconfig_migrate(memo: kopf.Memo, logger: kopf.Logger, **_: Any)
     try:
         summary = await migration.migrate_provider_configs(memo.api_client)
     except migration.MigrationError as err:
-        logger.error("Skipped legacy InferenceProviderConfig migration", extra={"error": str(err)})
+        _log.error("Skipped legacy InferenceProviderConfig migration", extra={"error": str(err)})
         return
     if not summary.crd_absent:  # the runner already logged the skip
-        logger.info("Migrated legacy InferenceProviderConfigs", extra=summary.as_log())
+        _log.info("Migrated legacy InferenceProviderConfigs", extra=summary.as_log())

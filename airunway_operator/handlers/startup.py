@@ -19,6 +19,8 @@ from airunway_operator.reconcile.provider import ProviderRuntime
 from airunway_operator.settings import Settings
 from providers.base import Provider
 
+_log = logging.getLogger("airunway.startup")
+
 
 class ProviderIndex:
     """Shared view of kopf's InferenceProviderConfig index.
@@ -79,7 +81,7 @@ async def operator_configure(
     )
     for runtime in memo.runtimes:
         await runtime.register()
-    logger.info(
+    _log.info(
         "Operator configured",
         extra={"core": ours.core, "providers": [p.name for p in enabled], "metrics_port": ours.metrics_port},
     )
@@ -91,7 +93,7 @@ async def operator_unregister(memo: kopf.Memo, logger: kopf.Logger, **_: Any) ->
         try:
             await runtime.register(ready=False)
         except Exception as err:
-            logger.warning(
+            _log.warning(
                 "Could not mark provider not ready",
                 extra={"provider": runtime.provider.name, "error": str(err)},
             )
