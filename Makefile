@@ -40,9 +40,10 @@ typecheck: venv ## mypy --strict
 	$(PY) -m mypy
 
 .PHONY: manifests
-manifests: venv ## regenerate crds/ and config/webhook/ from their single sources
+manifests: venv ## regenerate crds/, config/webhook/ and config/providers/ from their single sources
 	$(PY) -m airunway_operator.api.crdgen
 	$(PY) -m airunway_operator.admission.configuration
+	$(PY) -m providers.manifests
 
 .PHONY: bench
 bench: venv testenv-build ## print benchmark figures (needs no running plane; starts or reuses one)

@@ -238,3 +238,9 @@ def test_load_providers_rejects_a_plugin_shadowing_a_built_in(monkeypatch: pytes
     with_entry_points(monkeypatch, FakeEntryPoint("again", REGISTRY[0]))
     with pytest.raises(ValueError, match=f"registered more than once: {REGISTRY[0].name}"):
         providers.load_providers()
+
+
+def test_shipped_provider_configs_are_generated_from_the_providers() -> None:
+    from providers import manifests
+
+    assert manifests.main(["--check"]) == 0
