@@ -193,3 +193,27 @@ def all_gone_named(cluster: Cluster, namespace: str, name: str) -> bool:
             raise
         return True
     return False
+
+
+def test_split_processes_core_and_provider_serve_together(
+    cluster: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    core = Operator(cluster.kubeconfig, tmp_path / "core.log", "--providers", "none", "--no-webhook")
+    provider = Operator(
+        cluster.kubeconfig, tmp_path / "vllm.log", "--providers", "vllm", "--no-core", "--no-webhook"
+    )
+    try:
+        core.wait_healthy()
+        provider.wait_healthy()
+        body = md_body("split")
+        cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, body)
+        status = wait_for(
+            lambda: running_with(cluster, namespace, "split", 1), 90, "Running across two processes"
+        )
+        assert status["provider"]["name"] == "vllm"
+        assert "airunway.ai/core" in get(cluster, namespace, "split")["metadata"]["finalizers"]
+        cluster.custom.delete_namespaced_custom_object(G, V, namespace, MD, "split")
+        wait_for(lambda: all_gone_named(cluster, namespace, "split"), 90, "deletion across two processes")
+    finally:
+        core.kill()
+        provider.kill()
