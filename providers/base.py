@@ -103,8 +103,13 @@ class UpstreamProbe:
     """
 
     crd: str
-    controller_selector: str
+    controller_label: str
+    controller_values: tuple[str, ...]
     evaluate: Callable[[bool | str, Mapping[str, Any] | str | None], ProbeResult]
+
+    @property
+    def controller_selector(self) -> str:
+        return f"{self.controller_label} in ({','.join(self.controller_values)})"
 
 
 Render = Callable[[ModelDeployment, RenderContext], list[Manifest]]

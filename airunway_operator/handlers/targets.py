@@ -20,6 +20,20 @@ def register(providers: tuple[Provider, ...]) -> None:
         kopf.on.event(api_version, plural, labels={MANAGED_BY: "airunway"}, id=f"target-{plural}")(
             target_event
         )
+    for provider in providers:
+        probe = provider.upstream_probe
+        if probe is None:
+            continue
+        # An upstream controller coming or going changes the provider's readiness: re-probe then.
+        labels = {probe.controller_label: _one_of(frozenset(probe.controller_values))}
+        kopf.on.event("apps/v1", "deployments", labels=labels, id=f"upstream-{provider.name}")(upstream_event)
+
+
+def _one_of(values: frozenset[str]) -> Any:
+    def matches(value: str | None, **_: Any) -> bool:
+        return value in values
+
+    return matches
 
 
 async def target_event(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
@@ -27,3 +41,9 @@ async def target_event(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
         key = runtime.owner_key(body)
         if key is not None:
             runtime.schedule(key)
+
+
+async def upstream_event(memo: kopf.Memo, **_: Any) -> None:
+    for runtime in memo.runtimes:
+        if runtime.provider.upstream_probe is not None:
+            await runtime.upstream_changed()

@@ -164,6 +164,17 @@ class ProviderRuntime:
                 return f"{meta.get('namespace')}/{ref.get('name')}"
         return None
 
+    async def upstream_changed(self) -> None:
+        """Re-probe after an upstream controller changed; on a new verdict record it and re-run
+        every object this provider serves (no 30 s requeue is needed to notice recovery)."""
+        health = await self.probe()
+        if health is None or health == self._last_probe:
+            return
+        await self._write_registration_status(health.healthy, health)
+        for key, body in self._cache.items():
+            if self.claims(body):
+                self.schedule(key)
+
     def schedule(self, key: str) -> None:
         body = self._cache.get(key)
         if body is None or not self.claims(body):

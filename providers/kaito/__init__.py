@@ -40,5 +40,7 @@ PROVIDER: Final[Provider] = Provider(
     map_status=status.map_workspace,
     admission_warnings=compatibility.admission_warnings,
     sync_patch=drift.sync_patch,
-    upstream_probe=UpstreamProbe("workspaces.kaito.sh", health.CONTROLLER_SELECTOR, _evaluate),
+    upstream_probe=UpstreamProbe(
+        "workspaces.kaito.sh", health.CONTROLLER_LABEL, health.CONTROLLER_LABEL_VALUES, _evaluate
+    ),
 )

@@ -1,6 +1,7 @@
 """End to end on the local control plane: a KAITO ModelDeployment waits for a healthy KAITO
-controller, gets a schema-valid Workspace, maps Workspace status (written here as KAITO would) to
-Running or Failed with the message, and is deleted with its Workspace."""
+controller (and proceeds when it recovers), gets a schema-valid Workspace, maps Workspace status
+(written here as KAITO would) to Running or Failed with the message, and is deleted with its
+Workspace."""
 
 from __future__ import annotations
 
@@ -191,5 +192,9 @@ def test_unhealthy_kaito_keeps_the_phase_and_says_why(
         status = wait_for(unhealthy, 30, "Ready=False with the probe's reason")
         assert status.get("phase") != "Failed"
         assert workspace(cluster, namespace, "waiting") is None
+
+        # The controller recovering is an event too: the Workspace follows without any edit.
+        cluster.apps.patch_namespaced_deployment_scale("kaito-workspace", KAITO_NS, {"spec": {"replicas": 1}})
+        wait_for(lambda: workspace(cluster, namespace, "waiting"), 60, "the Workspace once KAITO is healthy")
     finally:
         cluster.apps.patch_namespaced_deployment_scale("kaito-workspace", KAITO_NS, {"spec": {"replicas": 1}})
