@@ -85,7 +85,7 @@ def run(
     if not (debug or verbose):
         # kopf reports every handler run at INFO ("Handler ... succeeded"); with one handler run
         # per watch event that drowns what matters. Our own messages stay at INFO.
-        for name in ("kopf.objects", "kopf.activities"):
+        for name in ("kopf.objects", "kopf.activities", "aiohttp.access"):
             logging.getLogger(name).setLevel(logging.WARNING)
     if not quiet:
         logging.getLogger("airunway").setLevel(logging.DEBUG if debug else logging.INFO)

@@ -28,6 +28,8 @@ async def modeldeployment_event(
         if memo.core is not None:
             memo.core.forget(key)
         return
+    for runtime in memo.runtimes:
+        await runtime.ensure_registered()  # no-op once registered
     memo.cache.store(dict(body))
     if memo.core is not None:
         await memo.core.reconcile(dict(body))

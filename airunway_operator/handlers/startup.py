@@ -50,7 +50,16 @@ async def operator_configure(
     settings.watching.server_timeout = 1800
     metrics = Metrics()
     if ours.metrics_port:
-        prometheus_client.start_http_server(ours.metrics_port, ours.metrics_host, registry=metrics.registry)
+        try:
+            prometheus_client.start_http_server(
+                ours.metrics_port, ours.metrics_host, registry=metrics.registry
+            )
+        except OSError as err:
+            # Retrying would not free the port; stop with a message naming the setting instead.
+            raise kopf.PermanentError(
+                f"metrics port {ours.metrics_host}:{ours.metrics_port} is unavailable ({err}); "
+                "set AIRUNWAY_METRICS_PORT to a free port, or 0 to disable metrics"
+            ) from err
     memo.metrics = metrics
     memo.providers = ProviderIndex()
     memo.cache = ObjectCache()
@@ -80,7 +89,7 @@ async def operator_configure(
         for provider in enabled
     )
     for runtime in memo.runtimes:
-        await runtime.register()
+        await runtime.ensure_registered()
     _log.info(
         "Operator configured",
         extra={"core": ours.core, "providers": [p.name for p in enabled], "metrics_port": ours.metrics_port},

@@ -18,6 +18,7 @@ from typing import Any
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 from pydantic import ValidationError
+from urllib3.exceptions import HTTPError
 
 from airunway_operator.api import constants, modeldeployment
 from airunway_operator.api.constants import EngineType, Phase
@@ -64,8 +65,24 @@ class ProviderRuntime:
         self.writes = 0
         self._last_probe: ProbeResult | None = None
         self._registered_status: dict[str, Any] = {}
+        self._registered = False
 
     # ---------------------------------------------------------------- registration
+
+    async def ensure_registered(self) -> bool:
+        """Register once; a missing InferenceProviderConfig CRD (or a transient error) is retried on
+        the next ModelDeployment event instead of failing start-up."""
+        if self._registered:
+            return True
+        try:
+            await self.register()
+        except (ApiException, HTTPError, OSError) as err:
+            logger.warning(
+                "Provider not registered yet", extra={"provider": self.provider.name, "error": str(err)[:200]}
+            )
+            return False
+        self._registered = True
+        return True
 
     async def register(self, ready: bool = True) -> None:
         """Create or update our InferenceProviderConfig (spec replaced, annotations merged), then
