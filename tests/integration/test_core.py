@@ -132,6 +132,16 @@ def test_waits_for_a_provider_and_selects_it_when_it_becomes_ready(
 ) -> None:
     set_providers(cluster, {"vllm": False})
     try:
+        # Watches of different kinds are not ordered: wait until the operator has seen the change
+        # (a probe that still got selected from the stale view is simply left behind).
+        probes = iter(range(100))
+
+        def operator_sees_no_ready_provider() -> bool:
+            name = f"probe-{next(probes)}"
+            create(cluster, namespace, name, engine={"type": "vllm"})
+            return conditions(settled(cluster, namespace, name))["ProviderSelected"][0] == "False"
+
+        wait_for(operator_sees_no_ready_provider, 60, "the operator to see the provider not ready")
         create(cluster, namespace, "waiting", engine={"type": "vllm"})
         body = settled(cluster, namespace, "waiting")
         assert conditions(body)["ProviderSelected"] == ("False", "SelectionFailed")
@@ -150,6 +160,16 @@ def test_waits_for_a_provider_and_selects_it_when_it_becomes_ready(
         assert conditions(get(cluster, namespace, "waiting"))["ProviderSelected"] == ("True", "AutoSelected")
     finally:
         set_providers(cluster, dict.fromkeys(SHIPPED, True))
+        restored = iter(range(100))
+
+        def operator_sees_every_provider() -> bool:
+            name = f"restored-{next(restored)}"
+            create(cluster, namespace, name, engine={"type": "vllm"}, resources={"gpu": {"count": 2}})
+            return bool(
+                settled(cluster, namespace, name)["status"].get("provider", {}).get("name") == "kuberay"
+            )
+
+        wait_for(operator_sees_every_provider, 60, "the operator to see every provider ready again")
 
 
 def test_validation_failure_is_reported_on_the_object(
