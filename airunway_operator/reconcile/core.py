@@ -7,7 +7,6 @@ a difference is written. An idle cluster therefore sees no request from this mod
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -26,6 +25,7 @@ from airunway_operator.core.events import Event
 from airunway_operator.kube import errors, modeldeployments
 from airunway_operator.metrics import Metrics
 from airunway_operator.reconcile.cache import ObjectCache, key_of
+from airunway_operator.reconcile.timers import KeyedTimers
 from airunway_operator.status.patch import merge_patch
 
 logger = logging.getLogger("airunway.core")
@@ -53,17 +53,13 @@ class CoreReconciler:
         self._timeout = finalizer_timeout
         self._selector = selector_enabled
         self._cache = cache
-        self._timers: dict[str, asyncio.TimerHandle] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._timers = KeyedTimers()
         self._providers: dict[str, tuple[str, Any] | None] = {}
-        self.writes = 0
 
     # -------------------------------------------------------------- cache of latest bodies
 
     def forget(self, key: str) -> None:
-        timer = self._timers.pop(key, None)
-        if timer is not None:
-            timer.cancel()
+        self._timers.cancel(key)
         self._metrics.forget(key)
 
     def affected_by(self, provider: str) -> list[str]:
@@ -131,7 +127,6 @@ class CoreReconciler:
             updated = await modeldeployments.patch_status(
                 self._api, md.metadata.namespace or "", md.metadata.name or "", patch
             )
-            self.writes += 1
             body = self._cache.store(updated)
         for event in decision.events:
             self._post(body, event)
@@ -150,7 +145,6 @@ class CoreReconciler:
             (*present, finalizers.CORE),
             md.metadata.resource_version or "",
         )
-        self.writes += 1
         return self._cache.store(updated)
 
     async def _finalize(
@@ -171,35 +165,23 @@ class CoreReconciler:
             plan.keep,
             md.metadata.resource_version or "",
         )
-        self.writes += 1
         for event in plan.events:
             self._post(body, event)
         self._wake_at(key_of(body), plan.wake_after)
 
     def _wake_at(self, key: str, delay: float | None) -> None:
         """Re-run the deletion logic once a finalizer timeout expires (a timer, not polling)."""
-        old = self._timers.pop(key, None)
-        if old is not None:
-            old.cancel()
-        if delay is None:
-            return
-        loop = asyncio.get_running_loop()
-        self._timers[key] = loop.call_later(max(delay, 0.0), self._fire, key)
+        self._timers.wake_at(key, delay, self._fire)
 
     def _fire(self, key: str) -> None:
-        self._timers.pop(key, None)
         body = self._cache.get(key)
         if body is not None:
-            task = asyncio.get_running_loop().create_task(self.reconcile(body))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._timers.spawn(self.reconcile(body))
 
     def schedule(self, keys: Sequence[str]) -> None:
         """Reconcile these objects soon, each in its own task (used when a provider config changes)."""
         for key in keys:
-            timer = self._timers.pop(key, None)
-            if timer is not None:
-                timer.cancel()
+            self._timers.cancel(key)
             self._fire(key)
 
     def _observe(self, body: Mapping[str, Any]) -> None:

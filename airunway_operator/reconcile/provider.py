@@ -7,7 +7,6 @@ never on a timer, and writes only what differs from the live objects.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -28,6 +27,7 @@ from airunway_operator.core.events import Event
 from airunway_operator.kube import errors, modeldeployments, objects
 from airunway_operator.kube.client import call
 from airunway_operator.reconcile.cache import ObjectCache, key_of
+from airunway_operator.reconcile.timers import KeyedTimers
 from airunway_operator.status import conditions
 from airunway_operator.status.patch import merge_patch
 from providers.base import Manifest, ProbeResult, Provider, RenderContext, TargetKind
@@ -60,9 +60,7 @@ class ProviderRuntime:
         self._version = version
         self._settings = settings
         self._timeout = finalizer_timeout
-        self._timers: dict[str, asyncio.TimerHandle] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
-        self.writes = 0
+        self._timers = KeyedTimers()
         self._last_probe: ProbeResult | None = None
         self._registered_status: dict[str, Any] = {}
         self._registered = False
@@ -196,9 +194,7 @@ class ProviderRuntime:
         body = self._cache.get(key)
         if body is None or not self.claims(body):
             return
-        task = asyncio.get_running_loop().create_task(self.reconcile(body))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._timers.spawn(self.reconcile(body))
 
     # ---------------------------------------------------------------- reconcile
 
@@ -280,7 +276,6 @@ class ProviderRuntime:
         except ApiException as err:
             if not errors.is_not_found(err):
                 raise
-            self.writes += 1
             return await objects.create(
                 self._api, kind.api_version, kind.plural, namespace, manifest, self.provider.field_manager
             )
@@ -289,11 +284,9 @@ class ProviderRuntime:
             patch = self.provider.sync_patch(manifest, live)
             if patch is None:
                 return live
-            self.writes += 1
             return await objects.merge_patch(self._api, kind.api_version, kind.plural, namespace, name, patch)
         if drift.in_sync(manifest, live):
             return live
-        self.writes += 1
         return await objects.apply(
             self._api, kind.api_version, kind.plural, namespace, manifest, self.provider.field_manager
         )
@@ -311,7 +304,6 @@ class ProviderRuntime:
         desired = outcome.status_fields(observed, md.metadata.generation, datetime.now(UTC))
         patch = merge_patch(observed, desired)
         if patch:
-            self.writes += 1
             updated = await modeldeployments.patch_status(
                 self._api, md.metadata.namespace or "", md.metadata.name or "", patch
             )
@@ -320,7 +312,6 @@ class ProviderRuntime:
             self._post(body, event)
 
     async def _set_finalizers(self, md: ModelDeployment, finalizers: Sequence[str]) -> Mapping[str, Any]:
-        self.writes += 1
         updated = await modeldeployments.set_finalizers(
             self._api,
             md.metadata.namespace or "",
@@ -350,9 +341,9 @@ class ProviderRuntime:
         if gone or elapsed >= self._timeout:
             remaining = tuple(f for f in md.metadata.finalizers or () if f != self.provider.finalizer)
             await self._set_finalizers(md, remaining)
-            self._cancel_timer(key_of(body))
+            self._timers.cancel(key_of(body))
             return
-        self._wake_at(key_of(body), self._timeout - elapsed)
+        self._timers.wake_at(key_of(body), self._timeout - elapsed, self.schedule)
 
     async def _delete_primary(self, md: ModelDeployment, *, timed_out: bool) -> bool:
         """True once the primary target is gone (or not ours); otherwise ask for its deletion."""
@@ -381,16 +372,6 @@ class ProviderRuntime:
         except ApiException as err:
             return bool(errors.is_not_found(err))
         return False
-
-    def _wake_at(self, key: str, delay: float) -> None:
-        self._cancel_timer(key)
-        loop = asyncio.get_running_loop()
-        self._timers[key] = loop.call_later(max(delay, 0.0), self.schedule, key)
-
-    def _cancel_timer(self, key: str) -> None:
-        timer = self._timers.pop(key, None)
-        if timer is not None:
-            timer.cancel()
 
 
 def _engine(md: ModelDeployment) -> EngineType | None:

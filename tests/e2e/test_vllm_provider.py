@@ -115,14 +115,9 @@ def versions(cluster: Cluster, namespace: str) -> tuple[str, str]:
 
 
 def all_gone(cluster: Cluster, namespace: str) -> bool:
-    try:
-        get(cluster, namespace, "qwen")
-        return False
-    except ApiException as err:
-        if err.status != 404:
-            raise
     return (
-        not cluster.apps.list_namespaced_deployment(namespace).items
+        all_gone_named(cluster, namespace, "qwen")
+        and not cluster.apps.list_namespaced_deployment(namespace).items
         and not cluster.core.list_namespaced_service(namespace).items
     )
 
