@@ -3,6 +3,8 @@
 #   kube-apiserver, kube-controller-manager, kube-scheduler, etcd, etcdctl, kwok
 # Binaries are cached under ${XDG_CACHE_HOME:-~/.cache}/airunway-testenv/<component>-<version>/.
 # Usage: build.sh [k8s|etcd|kwok|all]
+# (Pipes end in readers that consume all input: under pipefail an early-exiting reader such as
+# `head` or `grep -q` can kill the writer with SIGPIPE and fail the pipeline.)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=/dev/null
@@ -14,7 +16,7 @@ build_k8s() {
   local out="$CACHE/k8s-$K8S" min=${K8S#v1.}
   min=${min%%.*}
   if [ -x "$out/kube-scheduler" ] && [ -x "$out/kube-controller-manager" ] && [ -x "$out/kube-apiserver" ] \
-     && "$out/kube-apiserver" --version 2>/dev/null | grep -qx "Kubernetes $K8S"; then
+     && "$out/kube-apiserver" --version 2>/dev/null | grep -x "Kubernetes $K8S" >/dev/null; then
     echo "k8s $K8S: cached in $out"; return
   fi
   [ -s "$here/k8s/go.mod" ] || "$here/gen-k8s-mod.sh"
@@ -34,19 +36,19 @@ build_k8s() {
 
 build_etcd() {
   local out="$CACHE/etcd-$ETCD"
-  if [ -x "$out/etcd" ] && "$out/etcd" --version 2>/dev/null | grep -q "etcd Version: ${ETCD#v}"; then
+  if [ -x "$out/etcd" ] && "$out/etcd" --version 2>/dev/null | grep "etcd Version: ${ETCD#v}" >/dev/null; then
     echo "etcd $ETCD: cached in $out"; return
   fi
   mkdir -p "$out"
   echo "etcd $ETCD: building"
   (cd "$here/etcd" && go build -trimpath -ldflags="-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3 \
      && go build -trimpath -ldflags="-s -w" -o "$out/etcdctl" go.etcd.io/etcd/etcdctl/v3)
-  "$out/etcd" --version | head -1
+  "$out/etcd" --version | sed -n 1p
 }
 
 build_kwok() {
   local out="$CACHE/kwok-$KWOK"
-  if [ -x "$out/kwok" ] && [ -s "$out/stages.yaml" ] && "$out/kwok" --version 2>/dev/null | grep -q "${KWOK#v}"; then
+  if [ -x "$out/kwok" ] && [ -s "$out/stages.yaml" ] && "$out/kwok" --version 2>/dev/null | grep "${KWOK#v}" >/dev/null; then
     echo "kwok $KWOK: cached in $out"; return
   fi
   mkdir -p "$out"
