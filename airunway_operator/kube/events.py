@@ -1,7 +1,9 @@
 """Post Kubernetes Events, best effort: one attempt in the background, failures only logged.
 
 Events are informational, so a failed post (a namespace being deleted, a brief API outage) must
-neither be retried for minutes nor hold up other work.
+neither be retried for minutes nor hold up other work. Like client-go's recorder, an Event repeated
+within the aggregation window patches the count of the Event already posted instead of creating
+another object.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ import asyncio
 import functools
 import logging
 import socket
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,15 +23,28 @@ from kubernetes import client
 from kubernetes.client.rest import ApiException
 from urllib3.exceptions import HTTPError
 
-from airunway_operator.core.events import Event
+from airunway_operator.core.events import (
+    DEFAULT_CAPACITY,
+    DEFAULT_WINDOW_SECONDS,
+    Aggregator,
+    Event,
+    EventKey,
+    Increment,
+)
+from airunway_operator.kube import errors
 
 logger = logging.getLogger("airunway.events")
 COMPONENT = "airunway-operator"
+_MERGE_PATCH = "application/merge-patch+json"
+
+
+def _stamp(now: datetime) -> str:
+    return now.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def manifest(body: Mapping[str, Any], event: Event, now: datetime) -> dict[str, Any]:
     meta = body.get("metadata") or {}
-    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = _stamp(now)
     return {
         "apiVersion": "v1",
         "kind": "Event",
@@ -51,9 +68,42 @@ def manifest(body: Mapping[str, Any], event: Event, now: datetime) -> dict[str, 
     }
 
 
+def key_of(event: Mapping[str, Any]) -> EventKey:
+    """The aggregation key of an Event manifest."""
+    involved = event["involvedObject"]
+    return EventKey(
+        uid=str(involved.get("uid") or ""),
+        namespace=str(involved.get("namespace") or ""),
+        name=str(involved.get("name") or ""),
+        kind=str(involved.get("kind") or ""),
+        type=event["type"],
+        reason=event["reason"],
+        message=event["message"],
+        component=event["source"]["component"],
+    )
+
+
+@dataclass
+class _Slot:
+    """Serialises posts of one key, so a repeat waits for the creation in flight and then patches."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+
+
 class EventPoster:
-    def __init__(self, api_client: client.ApiClient) -> None:
+    def __init__(
+        self,
+        api_client: client.ApiClient,
+        *,
+        window: float = DEFAULT_WINDOW_SECONDS,
+        capacity: int = DEFAULT_CAPACITY,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._api = client.CoreV1Api(api_client)
+        self._aggregator = Aggregator(window, capacity)
+        self._clock = clock
+        self._slots: dict[EventKey, _Slot] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         # A pool of their own, so Events never queue ahead of the writes that deploy models.
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="events")
@@ -64,11 +114,52 @@ class EventPoster:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def drain(self) -> None:
+        """Wait until every Event queued so far has been posted (or given up)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks)
+
     async def _post(self, event: dict[str, Any]) -> None:
+        key = key_of(event)
+        slot = self._slots.setdefault(key, _Slot())
+        slot.users += 1
         try:
-            loop = asyncio.get_running_loop()
-            namespace = event["metadata"]["namespace"]
-            create = functools.partial(self._api.create_namespaced_event, namespace, event)
-            await loop.run_in_executor(self._pool, create)
+            async with slot.lock:
+                await self._create_or_increment(key, event)
         except (ApiException, HTTPError, OSError) as err:
             logger.debug("Event not posted", extra={"reason": event["reason"], "error": str(err)})
+        finally:
+            slot.users -= 1
+            if not slot.users:
+                del self._slots[key]
+
+    async def _create_or_increment(self, key: EventKey, event: dict[str, Any]) -> None:
+        decision = self._aggregator.decide(key, self._clock())
+        if isinstance(decision, Increment) and await self._incremented(key, event, decision):
+            return
+        name = await self._create(event)
+        self._aggregator.record(key, name, 1, self._clock())
+
+    async def _incremented(self, key: EventKey, event: dict[str, Any], decision: Increment) -> bool:
+        """Patch the count of the Event posted before; False when that Event has expired."""
+        namespace = event["metadata"]["namespace"]
+        patch = {"count": decision.count, "lastTimestamp": event["lastTimestamp"]}
+        call = functools.partial(
+            self._api.patch_namespaced_event, decision.name, namespace, patch, _content_type=_MERGE_PATCH
+        )
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._pool, call)
+        except ApiException as err:
+            if not errors.is_not_found(err):
+                raise
+            # The API server deletes Events after their TTL (an hour by default).
+            self._aggregator.forget(key)
+            return False
+        self._aggregator.record(key, decision.name, decision.count, self._clock())
+        return True
+
+    async def _create(self, event: dict[str, Any]) -> str:
+        namespace = event["metadata"]["namespace"]
+        create = functools.partial(self._api.create_namespaced_event, namespace, event)
+        created = await asyncio.get_running_loop().run_in_executor(self._pool, create)
+        return str(created.metadata.name)
