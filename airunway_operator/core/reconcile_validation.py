@@ -56,10 +56,11 @@ def first_problem(
 
 
 def _mocker_engine(engine: EngineType | None, mocker: bool) -> list[FieldError]:
-    if not mocker or engine in (None, EngineType.VLLM):
+    if not mocker or engine is None or engine is EngineType.VLLM:
         return []
     message = (
-        f"the Dynamo mocker backend only supports engine vllm, not {engine}; set spec.engine.type to vllm"
+        f"spec.engine.type {engine.value!r} is not supported by the Dynamo mocker backend, which only "
+        "supports vllm; use vllm or remove the airunway.ai/dynamo-test-backend annotation"
     )
     return [FieldError(paths.ENGINE_TYPE, ErrorKind.INVALID, message)]
 

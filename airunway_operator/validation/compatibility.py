@@ -37,8 +37,8 @@ def check(
         return _check_named(provider, config, engine, mode, gpu_count)
     if configs and _needs_cpu_check(mode, gpu_count) and not any(_runs_on_cpu(c, engine) for c in configs):
         message = (
-            f"spec.resources.gpu.count is 0, but no registered provider runs engine {engine.value!r} "
-            "without a GPU; set spec.resources.gpu.count > 0"
+            f"spec.resources.gpu.count is 0, but engine {engine.value!r} requires GPU: no registered "
+            "provider runs it without one; set spec.resources.gpu.count > 0"
         )
         return [FieldError(paths.RESOURCES_GPU_COUNT, ErrorKind.INVALID, message)]
     return []
@@ -70,7 +70,7 @@ def _check_named(
     if _needs_cpu_check(mode, gpu_count) and not capability.cpu_support:
         message = (
             f"spec.resources.gpu.count is 0, but engine {engine.value!r} on provider {shown(provider)} "
-            "requires a GPU; set spec.resources.gpu.count > 0"
+            "requires GPU; set spec.resources.gpu.count > 0"
         )
         errors.append(FieldError(paths.RESOURCES_GPU_COUNT, ErrorKind.INVALID, message))
     return errors

@@ -41,13 +41,13 @@ def _check_model(new: ModelDeploymentSpec, old: ModelDeploymentSpec) -> list[Fie
     errors = []
     if (new.model.id or "") != (old.model.id or ""):
         message = (
-            f"spec.model.id cannot be changed (it was {_describe(old.model.id)}); "
+            f"spec.model.id is immutable (it was {_describe(old.model.id)}); "
             "create a new ModelDeployment to serve another model"
         )
         errors.append(FieldError(paths.MODEL_ID, ErrorKind.INVALID, message))
     if new.model.source != old.model.source:
         message = (
-            f"spec.model.source cannot be changed (it was {_describe(old.model.source)}); "
+            f"spec.model.source is immutable (it was {_describe(old.model.source)}); "
             "create a new ModelDeployment instead"
         )
         errors.append(FieldError(paths.MODEL_SOURCE, ErrorKind.INVALID, message))
@@ -60,8 +60,8 @@ def _check_engine(new: ModelDeploymentSpec, old: ModelDeploymentSpec) -> list[Fi
     if new_engine is None or old_engine is None or new_engine == old_engine:
         return []
     message = (
-        f"spec.engine.type cannot be changed from {old_engine.value!r} to {new_engine.value!r}; "
-        "create a new ModelDeployment for another engine"
+        f"spec.engine.type is immutable once set and cannot change from {old_engine.value!r} to "
+        f"{new_engine.value!r}; create a new ModelDeployment for another engine"
     )
     return [FieldError(paths.ENGINE_TYPE, ErrorKind.INVALID, message)]
 
@@ -74,8 +74,9 @@ def _check_provider(
     if not new_provider or not old_provider or new_provider == old_provider:
         return []
     message = (
-        f"spec.provider.name cannot be changed to {shown(new_provider)}: the deployment already uses "
-        f"provider {shown(old_provider)}; clear the field or create a new ModelDeployment"
+        f"spec.provider.name is immutable once a provider is bound and cannot change to "
+        f"{shown(new_provider)}: the deployment already uses provider {shown(old_provider)}; "
+        "clear the field or create a new ModelDeployment"
     )
     return [FieldError(paths.PROVIDER_NAME, ErrorKind.INVALID, message)]
 
@@ -85,8 +86,8 @@ def _check_mode(new: ModelDeploymentSpec, old: ModelDeploymentSpec) -> list[Fiel
     if new_mode == old_mode:
         return []
     message = (
-        f"spec.serving.mode cannot be changed from {old_mode.value!r} to {new_mode.value!r}; "
-        "create a new ModelDeployment instead"
+        f"spec.serving.mode is immutable and cannot change from {old_mode.value!r} to "
+        f"{new_mode.value!r}; create a new ModelDeployment instead"
     )
     return [FieldError(paths.SERVING_MODE, ErrorKind.INVALID, message)]
 
@@ -98,8 +99,8 @@ def _check_volumes(new: ModelDeploymentSpec, old: ModelDeploymentSpec) -> list[F
     if new.model.storage is None:
         names = ", ".join(v.name for v in managed)
         message = (
-            f"spec.model.storage cannot be removed while it holds volumes with controller-created claims "
-            f"({names}); keep those volumes"
+            f"spec.model.storage cannot be removed: its volumes with controller-created claims "
+            f"({names}) are immutable; keep those volumes"
         )
         return [FieldError(paths.STORAGE, ErrorKind.FORBIDDEN, message)]
     positions = {}
@@ -112,7 +113,7 @@ def _check_volumes(new: ModelDeploymentSpec, old: ModelDeploymentSpec) -> list[F
         else:
             message = (
                 f"spec.model.storage.volumes no longer lists volume {volume.name!r}, whose claim the "
-                "controller created; managed volumes cannot be removed, so restore it"
+                "controller created; managed volumes are immutable and cannot be removed, so restore it"
             )
             errors.append(FieldError(paths.VOLUMES, ErrorKind.FORBIDDEN, message))
     return errors
@@ -126,7 +127,7 @@ def _check_volume(position: int, new: StorageVolume, old: StorageVolume) -> list
         FieldError(
             paths.volume(position, name),
             ErrorKind.INVALID,
-            f"{paths.volume(position, name)} of managed volume {new.name!r} cannot change "
+            f"{paths.volume(position, name)} of managed volume {new.name!r} is immutable "
             f"(was {_describe(before)}, now {_describe(after)}); add a new volume instead",
         )
         for name, before, after in changed

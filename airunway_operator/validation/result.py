@@ -32,7 +32,8 @@ class ErrorKind(StrEnum):
 class FieldError:
     """One problem with one field: its path (`spec.engine.type`), the kind and a full sentence.
 
-    The message names the field and says how to fix it; `str()` prefixes it with the path.
+    The message names the field and says how to fix it. `str()` is the message, prefixed with the
+    path only when the message does not already start with it, so the path is printed once.
     """
 
     path: str
@@ -40,6 +41,8 @@ class FieldError:
     message: str
 
     def __str__(self) -> str:
+        if names_path_first(self.message, self.path):
+            return self.message
         return f"{self.path}: {self.message}"
 
 
@@ -77,6 +80,12 @@ class Verdict:
     def with_warnings(self, *warnings: str) -> Verdict:
         """The same verdict with more warnings appended (e.g. provider-specific ones, decision D3)."""
         return Verdict(self.errors, (*self.warnings, *warnings), self.name, self.kind)
+
+
+def names_path_first(message: str, path: str) -> bool:
+    """Whether `message` opens with `path` as a whole field path (`spec.scaling is…`, not
+    `spec.scaling.prefill is…`)."""
+    return message.startswith(path) and message[len(path) : len(path) + 1] in ("", " ", ":", ",", ";")
 
 
 def shown(value: object, limit: int = 80) -> str:

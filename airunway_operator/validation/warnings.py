@@ -55,7 +55,7 @@ def _volume_warnings(spec: ModelDeploymentSpec) -> list[str]:
             )
         elif volume.purpose is VolumePurpose.MODEL_CACHE and spec.model.source is ModelSource.HUGGINGFACE:
             warnings.append(
-                f"{path} is true on a modelCache volume, so the model download is skipped; "
+                f"{path} is true on a modelCache volume, so the model download will be skipped; "
                 "the claim must already hold the weights"
             )
     return warnings

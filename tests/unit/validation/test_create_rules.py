@@ -321,9 +321,10 @@ def test_all_problems_are_reported_at_once():
         "spec.resources.cpu",
     ]
     message = verdict.message()
-    assert message.startswith("ModelDeployment a.b is invalid: 5 problems: 1) metadata.name: ")
+    assert message.startswith("ModelDeployment a.b is invalid: 5 problems: 1) metadata.name 'a.b' ")
     for number, error in enumerate(verdict.errors, start=1):
-        assert f"{number}) {error.path}: " in message
+        assert f"{number}) {error.path} " in message
+        assert message.count(f"{error.path}: {error.path}") == 0
 
 
 def test_a_non_object_overrides_does_not_hide_other_problems():

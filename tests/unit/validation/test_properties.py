@@ -195,9 +195,16 @@ def assert_well_formed(verdict: Verdict, found: lookup.ProviderLookup) -> None:
         assert error.path == "spec" or error.path.startswith(("spec.", "metadata.")), error.path
         assert error.path in message
         assert error.message
+        assert_path_printed_once(str(error), error.path)
         if not isinstance(found, lookup.Forbidden):
             assert error.kind is not ErrorKind.INTERNAL, error.message
     assert all(isinstance(warning, str) and warning for warning in verdict.warnings)
+
+
+def assert_path_printed_once(rendered: str, path: str) -> None:
+    """A rendered problem opens with its field path, and never prints it twice in a row."""
+    assert rendered.startswith(path), rendered
+    assert not rendered[len(path) :].lstrip(": ").startswith(path), rendered
 
 
 def check_everything(body: Any, old: Any, found: lookup.ProviderLookup) -> None:

@@ -133,21 +133,21 @@ COMPATIBILITY_REJECTED = [
         md(provider__name="vllm", engine__type="vllm", resources__gpu__count=0),
         Found(VLLM),
         "spec.resources.gpu.count",
-        ("requires a GPU", "set spec.resources.gpu.count > 0"),
+        ("requires GPU", "set spec.resources.gpu.count > 0"),
         id="an explicit zero GPU count on a GPU-only engine is rejected",
     ),
     pytest.param(
         md(provider__name="vllm", engine__type="vllm", resources__memory="16Gi"),
         Found(VLLM),
         "spec.resources.gpu.count",
-        ("requires a GPU",),
+        ("requires GPU",),
         id="spec.resources without gpu gets no GPU default",
     ),
     pytest.param(
         md(provider__name="vllm", engine__type="vllm", image="my/vllm:1"),
         Found(VLLM),
         "spec.resources.gpu.count",
-        ("requires a GPU",),
+        ("requires GPU",),
         id="a legacy image suppresses the GPU default",
     ),
 ]
@@ -256,3 +256,22 @@ def _check(
 )
 def test_compatibility_helper(arguments: dict[str, Any], paths: list[str]):
     assert _check(**arguments) == paths
+
+
+@pytest.mark.parametrize(
+    ("provider", "config"), [pytest.param("vllm", VLLM, id="named"), pytest.param(None, None, id="unnamed")]
+)
+def test_gpu_compatibility_failures_say_requires_gpu(
+    provider: str | None, config: InferenceProviderConfig | None
+):
+    """The words users and upstream's end-to-end tests look for."""
+    errors = compatibility.check(
+        provider=provider,
+        config=config,
+        configs=(VLLM,),
+        engine=EngineType.VLLM,
+        mode=ServingMode.AGGREGATED,
+        gpu_count=0,
+    )
+    assert [error.path for error in errors] == ["spec.resources.gpu.count"]
+    assert "requires GPU" in errors[0].message

@@ -8,8 +8,18 @@ ONE = FieldError("spec.model.id", ErrorKind.REQUIRED, "spec.model.id is required
 TWO = FieldError("spec.scaling", ErrorKind.REQUIRED, "spec.scaling is required; set it")
 
 
-def test_a_field_error_reads_as_path_and_message():
-    assert str(ONE) == "spec.model.id: spec.model.id is required; set it"
+def test_a_field_error_naming_its_path_first_prints_it_once():
+    assert str(ONE) == "spec.model.id is required; set it"
+
+
+def test_a_field_error_not_naming_its_path_first_is_prefixed_with_it():
+    error = FieldError("spec.engine.type", ErrorKind.INVALID, "the mocker only runs vllm")
+    assert str(error) == "spec.engine.type: the mocker only runs vllm"
+
+
+def test_a_longer_path_at_the_start_is_not_the_path():
+    error = FieldError("spec.scaling", ErrorKind.REQUIRED, "spec.scaling.prefill is required")
+    assert str(error) == "spec.scaling: spec.scaling.prefill is required"
 
 
 def test_an_empty_verdict_is_allowed_and_has_no_message():
@@ -20,15 +30,15 @@ def test_an_empty_verdict_is_allowed_and_has_no_message():
 
 def test_one_problem_is_stated_plainly():
     assert Verdict((ONE,), name="qwen").message() == (
-        "ModelDeployment qwen is invalid: spec.model.id: spec.model.id is required; set it"
+        "ModelDeployment qwen is invalid: spec.model.id is required; set it"
     )
 
 
 def test_several_problems_are_numbered():
     message = Verdict((ONE, TWO), name="qwen").message()
     assert message == (
-        "ModelDeployment qwen is invalid: 2 problems: 1) spec.model.id: spec.model.id is required; set it; "
-        "2) spec.scaling: spec.scaling is required; set it"
+        "ModelDeployment qwen is invalid: 2 problems: 1) spec.model.id is required; set it; "
+        "2) spec.scaling is required; set it"
     )
 
 

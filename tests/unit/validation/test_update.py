@@ -36,7 +36,7 @@ REJECTED = [
         md(model__id="Qwen/Qwen3-8B"),
         "spec.model.id",
         ErrorKind.INVALID,
-        ("cannot be changed",),
+        ("immutable",),
         id="the model id cannot change",
     ),
     pytest.param(
@@ -191,6 +191,17 @@ def test_rejects(
     old: dict[str, Any], new: dict[str, Any], path: str, kind: ErrorKind, words: tuple[str, ...]
 ):
     assert_rejected(admission.validate_update(new, old, NO_LOOKUP), path, kind, *words)
+
+
+@pytest.mark.parametrize(("old", "new", "path", "kind", "words"), REJECTED[:-1])
+def test_every_forbidden_change_says_immutable(
+    old: dict[str, Any], new: dict[str, Any], path: str, kind: ErrorKind, words: tuple[str, ...]
+):
+    """Users and upstream's end-to-end tests look for the word `immutable` in these rejections."""
+    verdict = admission.validate_update(new, old, NO_LOOKUP)
+    assert any(error.path == path and "immutable" in error.message for error in verdict.errors), (
+        verdict.message()
+    )
 
 
 ACCEPTED = [

@@ -43,7 +43,7 @@ from tests.unit.validation.builders import DELETE, md
                     {"name": "mc", "purpose": "modelCache", "claimName": "c", "readOnly": True}
                 ]
             ),
-            ("spec.model.storage.volumes[0].readOnly", "download is skipped"),
+            ("spec.model.storage.volumes[0].readOnly", "download will be skipped"),
             id="a read-only Hugging Face model cache skips the download",
         ),
     ],
