@@ -136,9 +136,11 @@ class EventPoster:
     async def _create_or_increment(self, key: EventKey, event: dict[str, Any]) -> None:
         decision = self._aggregator.decide(key, self._clock())
         if isinstance(decision, Increment) and await self._incremented(key, event, decision):
+            logger.debug("Counted Event again", extra={"reason": key.reason, "count": decision.count})
             return
         name = await self._create(event)
         self._aggregator.record(key, name, 1, self._clock())
+        logger.debug("Posted Event", extra={"reason": key.reason, "event": name})
 
     async def _incremented(self, key: EventKey, event: dict[str, Any], decision: Increment) -> bool:
         """Patch the count of the Event posted before; False when that Event has expired."""
