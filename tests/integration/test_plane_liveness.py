@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.controlplane import pki, plane
+from tests.controlplane import binaries, pki, plane
 from tests.support import wait_for
 
 PORT_OFFSET = 3000
@@ -139,7 +139,7 @@ def test_an_alternate_layout_shifts_every_port_and_the_plane_follows(
     pki.generate(layout.pki)
     kubeconfig = yaml.safe_load(plane._kubeconfig(layout, "admin"))
     assert kubeconfig["clusters"][0]["cluster"]["server"] == "https://127.0.0.1:17443"
-    argv = plane._argv(layout, plane.binaries.find())
+    argv = plane._argv(layout, binaries.find())
     assert "--listen-client-urls=http://127.0.0.1:13379" in argv["etcd"]
     assert "--listen-peer-urls=http://127.0.0.1:13380" in argv["etcd"]
     assert "--etcd-servers=http://127.0.0.1:13379" in argv["kube-apiserver"]
