@@ -15,7 +15,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["up", "down", "status", "env", "install", "demo"])
     parser.add_argument("--gpu-nodes", type=int, default=4, help="fake GPU nodes to keep (default 4)")
     args = parser.parse_args(argv)
-    layout = plane.default_layout()
+    try:
+        layout = plane.default_layout()
+    except plane.PlaneError as err:
+        print(f"{args.command} failed: {err}", file=sys.stderr)
+        return 2
     if args.command == "up":
         started = time.monotonic()
         reused = plane.is_running(layout)

@@ -304,7 +304,8 @@ def _wait(layout: Layout, name: str, check: Callable[[], bool], timeout: float) 
     raise PlaneError(f"{name} not ready after {timeout:.0f}s:\n{_tail(layout, name)}")
 
 
-def _busy_ports(layout: Layout) -> list[int]:
+def busy_ports(layout: Layout) -> list[int]:
+    """The layout's ports something already listens on (on 127.0.0.1)."""
     busy = []
     for port in layout.ports.values():
         with socket.socket() as sock:
@@ -506,7 +507,7 @@ def _health(layout: Layout, name: str) -> Callable[[], bool]:
 
 
 def _start_all(layout: Layout, bins: dict[str, Path]) -> None:
-    busy = _busy_ports(layout)
+    busy = busy_ports(layout)
     if busy:
         raise PlaneError(f"ports {busy} of {layout.state} are already in use on 127.0.0.1")
     layout.state.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -64,16 +63,6 @@ def _stand_in_binaries(directory: Path) -> Path:
     return directory
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def _state_letter(pid: int) -> str:
     return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
 
@@ -121,7 +110,7 @@ def test_a_failed_start_stops_what_it_started_and_reports_only_this_runs_log(
         assert "stand-in etcd serving" in (layout.logs / "etcd.log").read_text()
         assert plane.processes(layout) == []
         assert plane.status(layout) == dict.fromkeys(plane.COMPONENTS)
-        assert all(_port_free(port) for port in layout.ports.values())
+        assert plane.busy_ports(layout) == []
     first, second = messages
     assert "kube-apiserver exited during start-up with exit code 3" in second
     assert "refused to start in run-two" in second
