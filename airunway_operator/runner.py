@@ -8,6 +8,8 @@ from typing import Any
 import kopf
 
 import providers
+from airunway_operator import logs
+from airunway_operator.context import OperatorContext
 from airunway_operator.kube import client
 from airunway_operator.settings import Settings
 from providers.base import Provider
@@ -72,16 +74,14 @@ def run(
     enabled = select_providers(settings.providers, providers.load_providers())
     targets.register(enabled)
 
-    if settings.core:
-        from airunway_operator.handlers import migration  # noqa: F401
-
     if settings.webhook_enabled:
-        from airunway_operator.handlers import admission  # noqa: F401
+        from airunway_operator.handlers import admission, webhook  # noqa: F401
 
     log_format = {"json": kopf.LogFormat.JSON, "full": kopf.LogFormat.FULL}.get(
         settings.log_format, kopf.LogFormat.PLAIN
     )
     kopf.configure(debug=debug, verbose=verbose, quiet=quiet, log_format=log_format)
+    logs.install_transient_error_filter()
     if not (debug or verbose):
         # kopf reports every handler run at INFO ("Handler ... succeeded"); with one handler run
         # per watch event that drowns what matters. Our own messages stay at INFO.
@@ -94,5 +94,5 @@ def run(
         clusterwide=not namespaces,
         namespaces=namespaces,
         liveness_endpoint=f"http://{settings.health_host}:{settings.health_port}/healthz",
-        memo=kopf.Memo(settings=settings, api_client=api_client, enabled_providers=enabled),
+        memo=kopf.Memo(context=OperatorContext.build(settings, api_client, enabled)),
     )

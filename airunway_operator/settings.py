@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     finalizer_timeout_seconds: float = Field(default=300.0, ge=0)
     """How long a deleted ModelDeployment waits for a provider that is gone before the core
     releases that provider's finalizer (with a Warning Event)."""
+    heartbeat_seconds: float = Field(default=60.0, ge=0)
+    """How often each provider refreshes `status.lastHeartbeat` of its InferenceProviderConfig
+    (tools built for upstream judge a provider stale after 180 s); 0 turns the heartbeat off."""
+    shutdown_timeout_seconds: float = Field(default=10.0, gt=0)
+    """Upper bound on stopping after SIGTERM, whatever the API server does."""
     core: bool = True
     """Run the core controller (validation, engine and provider selection, status)."""
     providers: str = "all"

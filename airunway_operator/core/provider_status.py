@@ -25,6 +25,8 @@ class Outcome:
     fields: Mapping[str, Any] = field(default_factory=dict)
     events: tuple[Event, ...] = ()
     skip: bool = False
+    #: Why the pass must run again even after its status is written (a failed or refused write).
+    retry: str | None = None
 
     def _with(self, *updates: ConditionUpdate, **fields: Any) -> Outcome:
         return replace(self, conditions=(*self.conditions, *updates), fields={**self.fields, **fields})
@@ -78,6 +80,9 @@ class Outcome:
 
     def unchanged(self) -> Outcome:
         return replace(self, skip=True)
+
+    def retry_because(self, reason: str) -> Outcome:
+        return replace(self, retry=reason)
 
     def created(self, name: str, kind: str, mapped: ProviderStatus) -> Outcome:
         kind_text = "Deployments" if kind == "Deployment" else kind

@@ -1,4 +1,4 @@
-"""ModelDeployment events: every event reaches the core, then the provider that owns the object."""
+"""ModelDeployment events: remember the body and queue the core and the provider that owns it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import kopf
 
 from airunway_operator.api import constants
 from airunway_operator.api.providerconfig import InferenceProviderConfig
+from airunway_operator.context import OperatorContext
 from airunway_operator.reconcile.cache import key_of
 
 
@@ -20,20 +21,10 @@ async def modeldeployment_event(
     providerconfig_index: kopf.Index[str, InferenceProviderConfig] | None = None,
     **_: Any,
 ) -> None:
+    ctx: OperatorContext = memo.context
     logger.debug("Observed ModelDeployment event", extra={"event": type})
-    memo.providers.index = providerconfig_index
-    key = key_of(body)
+    ctx.providers.index = providerconfig_index
     if type == "DELETED":
-        memo.cache.forget(key)
-        if memo.core is not None:
-            memo.core.forget(key)
-        return
-    for runtime in memo.runtimes:
-        await runtime.ensure_registered()  # no-op once registered
-    memo.cache.store(dict(body))
-    if memo.core is not None:
-        await memo.core.reconcile(dict(body))
-    for runtime in memo.runtimes:
-        latest = memo.cache.get(key)
-        if latest is not None and runtime.claims(latest):
-            await runtime.reconcile(latest)
+        ctx.object_deleted(key_of(body))
+    else:
+        ctx.object_changed(body)

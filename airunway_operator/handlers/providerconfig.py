@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from airunway_operator.api import constants, providerconfig
 from airunway_operator.api.providerconfig import InferenceProviderConfig
+from airunway_operator.context import OperatorContext
 
 
 @kopf.index(constants.GROUP, constants.VERSION, constants.PROVIDERCONFIG_PLURAL)
@@ -31,6 +32,11 @@ async def providerconfig_event(
     providerconfig_index: kopf.Index[str, InferenceProviderConfig] | None = None,
     **_: Any,
 ) -> None:
-    memo.providers.index = providerconfig_index
-    if "core" in memo:
-        memo.core.provider_changed(name, None if type == "DELETED" else dict(body))
+    ctx: OperatorContext = memo.context
+    ctx.providers.index = providerconfig_index
+    latest = None if type == "DELETED" else dict(body)
+    if ctx.core is not None:
+        ctx.core.provider_changed(name, latest)
+    for runtime in ctx.runtimes:
+        if runtime.config_name == name:
+            runtime.config_changed(type, latest)

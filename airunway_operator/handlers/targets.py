@@ -10,6 +10,7 @@ from typing import Any
 
 import kopf
 
+from airunway_operator.context import OperatorContext
 from providers.base import Provider
 from providers.common import MANAGED_BY
 
@@ -37,13 +38,15 @@ def _one_of(values: frozenset[str]) -> Any:
 
 
 async def target_event(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    for runtime in memo.runtimes:
+    ctx: OperatorContext = memo.context
+    for runtime in ctx.runtimes:
         key = runtime.owner_key(body)
         if key is not None:
             runtime.schedule(key)
 
 
 async def upstream_event(memo: kopf.Memo, **_: Any) -> None:
-    for runtime in memo.runtimes:
+    ctx: OperatorContext = memo.context
+    for runtime in ctx.runtimes:
         if runtime.provider.upstream_probe is not None:
-            await runtime.upstream_changed()
+            runtime.upstream_changed()

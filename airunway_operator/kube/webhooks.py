@@ -28,10 +28,10 @@ def register(api_client: client.ApiClient, configuration: dict[str, Any]) -> Non
         api.replace_validating_webhook_configuration(name, replacement)
 
 
-def deregister(api_client: client.ApiClient, name: str) -> None:
+def deregister(api_client: client.ApiClient, name: str, timeout: tuple[float, float] | None = None) -> None:
     api = client.AdmissionregistrationV1Api(api_client)
     try:
-        api.delete_validating_webhook_configuration(name)
+        api.delete_validating_webhook_configuration(name, _request_timeout=timeout)
     except ApiException as err:
         if not errors.is_not_found(err):
             raise

@@ -1,8 +1,12 @@
-"""The core controller loop for one ModelDeployment: finalizer, decision, minimal status write, Events.
+"""The core controller loop for one ModelDeployment: decision, minimal status write, finalizer, Events.
 
 Level-triggered: every watch event of the object (and every relevant InferenceProviderConfig
-change) leads here; the pure decision is compared with what the API server already has and only
-a difference is written. An idle cluster therefore sees no request from this module.
+change) queues its key; a pass reads the latest cached body, compares the pure decision with what
+the API server already has and writes only a difference. A failed pass is retried by the work
+queue with backoff, from the then-latest body. An idle cluster sees no request from this module.
+
+Status is written before the finalizer is added, so the reason for a refused metadata write (a
+webhook denying it, say) is already visible in `status`.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from airunway_operator.core.events import Event
 from airunway_operator.kube import errors, modeldeployments
 from airunway_operator.metrics import Metrics
 from airunway_operator.reconcile.cache import ObjectCache, key_of
-from airunway_operator.reconcile.timers import KeyedTimers
+from airunway_operator.reconcile.workqueue import WorkQueue
 from airunway_operator.status.patch import merge_patch
 
 logger = logging.getLogger("airunway.core")
@@ -53,13 +57,24 @@ class CoreReconciler:
         self._timeout = finalizer_timeout
         self._selector = selector_enabled
         self._cache = cache
-        self._timers = KeyedTimers()
+        self.queue: WorkQueue[str] = WorkQueue("core", self._process)
         self._providers: dict[str, tuple[str, Any] | None] = {}
+        #: Called with the key after every successful pass (in-process providers pick it up).
+        self.on_done: Callable[[str], None] | None = None
 
-    # -------------------------------------------------------------- cache of latest bodies
+    # -------------------------------------------------------------- queue
+
+    def start(self) -> None:
+        self.queue.start()
+
+    async def stop(self) -> None:
+        await self.queue.stop()
+
+    def enqueue(self, key: str) -> None:
+        self.queue.add(key)
 
     def forget(self, key: str) -> None:
-        self._timers.cancel(key)
+        self.queue.forget(key)
         self._metrics.forget(key)
 
     def affected_by(self, provider: str) -> list[str]:
@@ -86,30 +101,39 @@ class CoreReconciler:
     # -------------------------------------------------------------- reconcile
 
     async def reconcile(self, body: Mapping[str, Any]) -> None:
+        """One pass over `body` (or the newer cached body of the same object), now."""
         key = key_of(body)
+        self._cache.store(body)
+        await self._process(key)
+
+    async def _process(self, key: str) -> None:
         async with self._cache.lock(key):
-            body = self._cache.get(key) or body
+            body = self._cache.get(key)
+            if body is None:
+                return  # deleted; its DELETED event cleaned up
             try:
                 md = modeldeployment.parse(body)
             except ValidationError as err:
-                logger.warning(
-                    "Skipped unparsable ModelDeployment", extra={"object": key, "errors": err.error_count()}
-                )
+                logger.warning(f"Skipped unparsable ModelDeployment {key}: {err.error_count()} problem(s)")
                 return
             started = time.monotonic()
             try:
                 await self._reconcile(md, body, self._configs())
             except ApiException as err:
-                # Deleted meanwhile (its DELETED event cleans up), or changed under us: the
-                # change's own watch event brings the next pass, so nothing is lost.
-                if errors.is_not_found(err) or errors.is_conflict(err):
-                    logger.debug("Reconcile superseded", extra={"object": key, "status": err.status})
+                if errors.is_object_missing(err):
+                    return  # deleted meanwhile; its DELETED event cleans up
+                if errors.is_conflict(err):
+                    # Changed under us: the newer body is on its way through the watch; look
+                    # again shortly in case it arrived before this pass read the cache.
+                    self.queue.add_after(key, 0.2)
                     return
                 raise
             finally:
                 provider = ((body.get("status") or {}).get("provider") or {}).get("name")
                 if provider:
                     self._metrics.reconcile_duration.labels(provider).observe(time.monotonic() - started)
+        if self.on_done is not None:
+            self.on_done(key)
 
     async def _reconcile(
         self, md: ModelDeployment, body: Mapping[str, Any], configs: Sequence[InferenceProviderConfig]
@@ -119,7 +143,6 @@ class CoreReconciler:
             return
         if (md.metadata.annotations or {}).get(constants.ANNOTATION_RECONCILE_PAUSED) == "true":
             return
-        body = await self._ensure_finalizer(md, body)
         observed = body.get("status") or {}
         decision = decide.decide(md, observed, configs, datetime.now(UTC), selector_enabled=self._selector)
         patch = merge_patch(observed, decision.status)
@@ -133,10 +156,11 @@ class CoreReconciler:
         if decision.error_type:
             self._metrics.error(decision.provider, decision.error_type)
         self._observe(body)
+        await self._ensure_finalizer(modeldeployment.parse(body), body)
 
     async def _ensure_finalizer(self, md: ModelDeployment, body: Mapping[str, Any]) -> Mapping[str, Any]:
         present = tuple(md.metadata.finalizers or ())
-        if finalizers.CORE in present:
+        if finalizers.CORE in present or md.metadata.deletion_timestamp is not None:
             return body
         updated = await modeldeployments.set_finalizers(
             self._api,
@@ -158,31 +182,29 @@ class CoreReconciler:
         if plan.keep == present:
             self._wake_at(key_of(body), plan.wake_after)
             return
-        await modeldeployments.set_finalizers(
+        updated = await modeldeployments.set_finalizers(
             self._api,
             md.metadata.namespace or "",
             md.metadata.name or "",
             plan.keep,
             md.metadata.resource_version or "",
         )
+        self._cache.store(updated)
+        released = sorted(set(present) - set(plan.keep))
+        logger.info(f"Released finalizers {', '.join(released)} of ModelDeployment {key_of(body)}")
         for event in plan.events:
             self._post(body, event)
         self._wake_at(key_of(body), plan.wake_after)
 
     def _wake_at(self, key: str, delay: float | None) -> None:
         """Re-run the deletion logic once a finalizer timeout expires (a timer, not polling)."""
-        self._timers.wake_at(key, delay, self._fire)
-
-    def _fire(self, key: str) -> None:
-        body = self._cache.get(key)
-        if body is not None:
-            self._timers.spawn(self.reconcile(body))
+        if delay is not None:
+            self.queue.add_after(key, delay)
 
     def schedule(self, keys: Sequence[str]) -> None:
-        """Reconcile these objects soon, each in its own task (used when a provider config changes)."""
+        """Reconcile these objects soon (used when a provider config changes)."""
         for key in keys:
-            self._timers.cancel(key)
-            self._fire(key)
+            self.queue.add(key)
 
     def _observe(self, body: Mapping[str, Any]) -> None:
         status = body.get("status") or {}

@@ -1,15 +1,21 @@
 """Run one provider plug-in: register its InferenceProviderConfig, apply its targets, fold their
 status into the ModelDeployment, and finalize on deletion (SPEC-providers §1).
 
-Event-driven: a pass runs on events of the ModelDeployment and of the provider's own targets,
-never on a timer, and writes only what differs from the live objects.
+Event-driven: a pass runs on events of the ModelDeployment and of the provider's own targets and
+writes only what differs from the live objects. Passes go through a work queue: one that fails
+(an API error, a denied write) records what it can in `status` and is retried with backoff from
+the latest cached body. Registration has a queue of its own: it is retried the same way, re-runs
+when someone deletes or edits our InferenceProviderConfig, and refreshes `status.lastHeartbeat`
+every `heartbeat_seconds` (0 turns the heartbeat off) as upstream's providers do.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -27,7 +33,7 @@ from airunway_operator.core.events import Event
 from airunway_operator.kube import errors, modeldeployments, objects
 from airunway_operator.kube.client import call
 from airunway_operator.reconcile.cache import ObjectCache, key_of
-from airunway_operator.reconcile.timers import KeyedTimers
+from airunway_operator.reconcile.workqueue import WorkQueue
 from airunway_operator.status import conditions
 from airunway_operator.status.patch import merge_patch
 from providers.base import Manifest, ProbeResult, Provider, RenderContext, TargetKind
@@ -41,6 +47,10 @@ class OwnershipConflictError(Exception):
     """A target with our name exists but belongs to someone else."""
 
 
+class PassFailedError(Exception):
+    """A pass recorded a failure in status and must be retried (the queue backs off)."""
+
+
 class ProviderRuntime:
     def __init__(
         self,
@@ -52,6 +62,7 @@ class ProviderRuntime:
         version: str,
         settings: Mapping[str, str],
         finalizer_timeout: float = 300.0,
+        heartbeat_seconds: float = 60.0,
     ) -> None:
         self.provider = provider
         self._api = api_client
@@ -60,27 +71,63 @@ class ProviderRuntime:
         self._version = version
         self._settings = settings
         self._timeout = finalizer_timeout
-        self._timers = KeyedTimers()
+        self._heartbeat = heartbeat_seconds
         self._last_probe: ProbeResult | None = None
         self._registered_status: dict[str, Any] = {}
-        self._registered = False
+        self._last_write = 0.0
+        self.queue: WorkQueue[str] = WorkQueue(f"{provider.name}-provider", self._process)
+        self.registration: WorkQueue[str] = WorkQueue(
+            f"{provider.name}-registration", self._register_pass, workers=1
+        )
+
+    # ---------------------------------------------------------------- lifecycle and queue
+
+    @property
+    def config_name(self) -> str:
+        return self.provider.name
+
+    def start(self) -> None:
+        self.registration.start()
+        self.registration.add(self.config_name)
+        self.queue.start()
+
+    async def stop(self) -> None:
+        await asyncio.gather(self.registration.stop(), self.queue.stop())
+
+    def enqueue(self, key: str) -> None:
+        self.queue.add(key)
+
+    def forget(self, key: str) -> None:
+        self.queue.forget(key)
+
+    async def mark_not_ready(self) -> None:
+        await self.register(ready=False)
 
     # ---------------------------------------------------------------- registration
 
-    async def ensure_registered(self) -> bool:
-        """Register once; a missing InferenceProviderConfig CRD (or a transient error) is retried on
-        the next ModelDeployment event instead of failing start-up."""
-        if self._registered:
-            return True
-        try:
-            await self.register()
-        except (ApiException, HTTPError, OSError) as err:
-            logger.warning(
-                "Provider not registered yet", extra={"provider": self.provider.name, "error": str(err)[:200]}
-            )
-            return False
-        self._registered = True
-        return True
+    def config_changed(self, event: str, body: Mapping[str, Any] | None) -> None:
+        """A watch event of our own InferenceProviderConfig: re-register when it was deleted or
+        when its spec no longer says what we register (heartbeat echoes cost nothing)."""
+        if event == "DELETED" or body is None:
+            self.registration.add(self.config_name)
+            return
+        if body.get("spec") != self.provider.config(self._version).get("spec"):
+            self.registration.add(self.config_name)
+
+    def upstream_changed(self) -> None:
+        """An upstream controller Deployment changed: re-probe through the registration queue."""
+        self.registration.add(self.config_name)
+
+    async def _register_pass(self, _: str) -> None:
+        before = self._last_probe
+        await self.register()
+        if self._last_probe != before and before is not None:
+            # A new upstream verdict: every object this provider serves shows it (no 30 s requeue).
+            for key, body in self._cache.items():
+                if self.claims(body):
+                    self.queue.add(key)
+        if self._heartbeat > 0:
+            self.registration.add_after(self.config_name, self._heartbeat)
 
     async def register(self, ready: bool = True) -> None:
         """Create or update our InferenceProviderConfig (spec replaced, annotations merged), then
@@ -95,6 +142,7 @@ class ProviderRuntime:
             if not errors.is_not_found(err):
                 raise
             current = await call(api.create_cluster_custom_object, g, v, plural, body)
+            logger.info(f"Created InferenceProviderConfig {name}")
         else:
             annotations = {
                 **(current["metadata"].get("annotations") or {}),
@@ -105,6 +153,7 @@ class ProviderRuntime:
             ):
                 patch = {"metadata": {"annotations": annotations}, "spec": body.get("spec")}
                 current = await call(api.patch_cluster_custom_object, g, v, plural, name, patch)
+                logger.info(f"Updated InferenceProviderConfig {name}")
         self._registered_status = dict(current.get("status") or {})
         probe = await self.probe() if ready else None
         await self._write_registration_status(ready and (probe is None or probe.healthy), probe)
@@ -127,7 +176,8 @@ class ProviderRuntime:
                 now=datetime.now(UTC),
             )
         self._last_probe = probe
-        if all(previous.get(key) == value for key, value in status.items()):
+        heartbeat_due = self._heartbeat > 0 and time.monotonic() - self._last_write >= self._heartbeat * 0.9
+        if all(previous.get(key) == value for key, value in status.items()) and not (heartbeat_due and ready):
             return
         status["lastHeartbeat"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         api = client.CustomObjectsApi(self._api)
@@ -136,6 +186,7 @@ class ProviderRuntime:
             api.patch_cluster_custom_object_status, g, v, plural, self.provider.name, {"status": status}
         )
         self._registered_status = {**previous, **status}
+        self._last_write = time.monotonic()
 
     async def probe(self) -> ProbeResult | None:
         """Run the provider's upstream probe (two reads), or None when it has none."""
@@ -179,30 +230,23 @@ class ProviderRuntime:
                 return f"{meta.get('namespace')}/{ref.get('name')}"
         return None
 
-    async def upstream_changed(self) -> None:
-        """Re-probe after an upstream controller changed; on a new verdict record it and re-run
-        every object this provider serves (no 30 s requeue is needed to notice recovery)."""
-        health = await self.probe()
-        if health is None or health == self._last_probe:
-            return
-        await self._write_registration_status(health.healthy, health)
-        for key, body in self._cache.items():
-            if self.claims(body):
-                self.schedule(key)
-
     def schedule(self, key: str) -> None:
         body = self._cache.get(key)
         if body is None or not self.claims(body):
             return
-        self._timers.spawn(self.reconcile(body))
+        self.queue.add(key)
 
     # ---------------------------------------------------------------- reconcile
 
     async def reconcile(self, body: Mapping[str, Any]) -> None:
-        key = key_of(body)
+        """One pass over `body` (or the newer cached body of the same object), now."""
+        self._cache.store(body)
+        await self._process(key_of(body))
+
+    async def _process(self, key: str) -> None:
         async with self._cache.lock(key):
-            body = self._cache.get(key) or body
-            if not self.claims(body):
+            body = self._cache.get(key)
+            if body is None or not self.claims(body):
                 return
             try:
                 md = modeldeployment.parse(body)
@@ -214,10 +258,10 @@ class ProviderRuntime:
                 elif (md.metadata.annotations or {}).get(constants.ANNOTATION_RECONCILE_PAUSED) != "true":
                     await self._sync(md, body)
             except ApiException as err:
-                # Deleted meanwhile (its DELETED event cleans up), or changed under us: the
-                # change's own watch event brings the next pass, so nothing is lost.
-                if errors.is_not_found(err) or errors.is_conflict(err):
-                    logger.debug("Reconcile superseded", extra={"object": key, "status": err.status})
+                if errors.is_object_missing(err) and err.status == 404:
+                    return  # the ModelDeployment was deleted meanwhile; its DELETED event cleans up
+                if errors.is_conflict(err):
+                    self.queue.add_after(key, 0.2)  # changed under us; the newer body is on its way
                     return
                 raise
 
@@ -240,6 +284,8 @@ class ProviderRuntime:
             else:
                 outcome = await self._deploy(md, engine, outcome)
         await self._write_status(md, body, outcome)
+        if outcome.retry is not None:
+            raise PassFailedError(outcome.retry)
 
     async def _deploy(
         self, md: ModelDeployment, engine: EngineType | None, outcome: provider_status.Outcome
@@ -262,8 +308,12 @@ class ProviderRuntime:
             return outcome.conflict(str(err))
         except ApiException as err:
             if errors.is_conflict(err):
-                return outcome.unchanged()
-            return outcome.create_failed(f"Failed to create/update resource: {err.reason}")
+                return outcome.unchanged().retry_because(f"conflict writing {self.provider.resource_kind}")
+            reason = _api_reason(err)
+            return outcome.create_failed(f"Failed to create/update resource: {reason}").retry_because(reason)
+        except (HTTPError, OSError) as err:
+            reason = f"API server unreachable ({type(err).__name__})"
+            return outcome.create_failed(f"Failed to create/update resource: {reason}").retry_because(reason)
         mapped = self.provider.map_status(md, primary)
         return outcome.created(manifests[0]["metadata"]["name"], self.provider.resource_kind, mapped)
 
@@ -276,20 +326,27 @@ class ProviderRuntime:
         except ApiException as err:
             if not errors.is_not_found(err):
                 raise
-            return await objects.create(
+            created = await objects.create(
                 self._api, kind.api_version, kind.plural, namespace, manifest, self.provider.field_manager
             )
+            logger.info(f"Created {kind.kind} {namespace}/{name} for ModelDeployment {md.metadata.name}")
+            return created
         _check_owner(live, md)
         if self.provider.sync_patch is not None:
             patch = self.provider.sync_patch(manifest, live)
             if patch is None:
                 return live
-            return await objects.merge_patch(self._api, kind.api_version, kind.plural, namespace, name, patch)
-        if drift.in_sync(manifest, live):
+            updated = await objects.merge_patch(
+                self._api, kind.api_version, kind.plural, namespace, name, patch
+            )
+        elif drift.in_sync(manifest, live):
             return live
-        return await objects.apply(
-            self._api, kind.api_version, kind.plural, namespace, manifest, self.provider.field_manager
-        )
+        else:
+            updated = await objects.apply(
+                self._api, kind.api_version, kind.plural, namespace, manifest, self.provider.field_manager
+            )
+        logger.info(f"Updated {kind.kind} {namespace}/{name} for ModelDeployment {md.metadata.name}")
+        return updated
 
     def _kind_of(self, manifest: Manifest) -> TargetKind:
         for kind in self.provider.targets:
@@ -341,9 +398,9 @@ class ProviderRuntime:
         if gone or elapsed >= self._timeout:
             remaining = tuple(f for f in md.metadata.finalizers or () if f != self.provider.finalizer)
             await self._set_finalizers(md, remaining)
-            self._timers.cancel(key_of(body))
+            logger.info(f"Released finalizer {self.provider.finalizer} of ModelDeployment {key_of(body)}")
             return
-        self._timers.wake_at(key_of(body), self._timeout - elapsed, self.schedule)
+        self.queue.add_after(key_of(body), self._timeout - elapsed)
 
     async def _delete_primary(self, md: ModelDeployment, *, timed_out: bool) -> bool:
         """True once the primary target is gone (or not ours); otherwise ask for its deletion."""
@@ -370,8 +427,22 @@ class ProviderRuntime:
         try:
             await objects.delete(self._api, kind.api_version, kind.plural, namespace, name, "Foreground")
         except ApiException as err:
-            return bool(errors.is_not_found(err))
+            if errors.is_not_found(err):
+                return True
+            if timed_out:
+                return True
+            raise
+        logger.info(f"Deleting {kind.kind} {namespace}/{name} of ModelDeployment {md.metadata.name}")
         return False
+
+
+def _api_reason(err: ApiException) -> str:
+    """The API server's own message (a webhook's denial says why), else the HTTP reason."""
+    try:
+        message = json.loads(err.body or "{}").get("message")
+    except (TypeError, ValueError, AttributeError):
+        message = None
+    return str(message or f"{err.status} {err.reason}")[:500]
 
 
 def _engine(md: ModelDeployment) -> EngineType | None:

@@ -1,0 +1,179 @@
+"""The operator's one typed context: every long-lived object handlers need, built once per process.
+
+kopf hands each handler a shallow copy of its memo; the memo carries exactly one attribute,
+`context`, so handlers share these objects and a missing part is a type error, not an
+AttributeError at run time.
+
+Start-up order: no controller writes before this process's own admission webhook serves (with
+the shipped `failurePolicy: Fail`, a write to our kinds is refused until some webhook answers).
+Work that arrives earlier waits in the queues; then every queue starts, provider registration
+and the legacy migration first. Stopping is bounded: `stop()` gives the provider "not ready"
+writes a few seconds at most, whatever the API server does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from kubernetes import client
+
+from airunway_operator import version
+from airunway_operator.api.providerconfig import InferenceProviderConfig
+from airunway_operator.kube.events import EventPoster
+from airunway_operator.metrics import Metrics
+from airunway_operator.reconcile import migration
+from airunway_operator.reconcile.cache import ObjectCache, key_of
+from airunway_operator.reconcile.core import CoreReconciler
+from airunway_operator.reconcile.provider import ProviderRuntime
+from airunway_operator.reconcile.workqueue import WorkQueue
+from airunway_operator.settings import Settings
+from providers.base import Provider
+
+_log = logging.getLogger("airunway.startup")
+
+#: Seconds the clean-up may spend marking providers not ready before the process exits anyway.
+STOP_WRITES_TIMEOUT: Final = 4.0
+
+
+class ProviderIndex:
+    """The latest view of kopf's InferenceProviderConfig index, published by the handlers."""
+
+    def __init__(self) -> None:
+        self.index: Mapping[str, Any] | None = None
+
+    def configs(self) -> list[InferenceProviderConfig]:
+        if not self.index:
+            return []
+        configs = (config for store in self.index.values() for config in store)
+        return sorted(configs, key=lambda c: c.metadata.name or "")
+
+
+@dataclass
+class OperatorContext:
+    settings: Settings
+    api_client: client.ApiClient
+    enabled_providers: tuple[Provider, ...]
+    metrics: Metrics = field(default_factory=Metrics)
+    cache: ObjectCache = field(default_factory=ObjectCache)
+    providers: ProviderIndex = field(default_factory=ProviderIndex)
+    core: CoreReconciler | None = None
+    runtimes: tuple[ProviderRuntime, ...] = ()
+    #: Set once this process's admission webhook listens (or at once when it serves none).
+    webhook_serving: asyncio.Event = field(default_factory=asyncio.Event)
+    migration: WorkQueue[str] | None = None
+    webhook_registration: WorkQueue[str] | None = None
+    _starter: asyncio.Task[None] | None = None
+
+    @classmethod
+    def build(
+        cls, settings: Settings, api_client: client.ApiClient, enabled: tuple[Provider, ...]
+    ) -> OperatorContext:
+        ctx = cls(settings=settings, api_client=api_client, enabled_providers=enabled)
+        events = EventPoster(api_client)
+        if settings.core:
+            ctx.core = CoreReconciler(
+                api_client,
+                ctx.metrics,
+                events.post,
+                ctx.providers.configs,
+                ctx.cache,
+                finalizer_timeout=settings.finalizer_timeout_seconds,
+                selector_enabled=settings.provider_selector,
+            )
+            ctx.migration = WorkQueue("migration", ctx._migrate, workers=1)
+        ctx.runtimes = tuple(
+            ProviderRuntime(
+                provider,
+                api_client,
+                ctx.cache,
+                events.post,
+                version=version.VERSION,
+                settings=settings.provider_settings(),
+                finalizer_timeout=settings.finalizer_timeout_seconds,
+                heartbeat_seconds=settings.heartbeat_seconds,
+            )
+            for provider in enabled
+        )
+        if ctx.core is not None:
+            ctx.core.on_done = ctx.provider_work
+        if not settings.webhook_enabled:
+            ctx.webhook_serving.set()
+        return ctx
+
+    # ---------------------------------------------------------------- work routing
+
+    def provider_work(self, key: str) -> None:
+        """Hand an object to every in-process provider that claims it."""
+        body = self.cache.get(key)
+        if body is None:
+            return
+        for runtime in self.runtimes:
+            if runtime.claims(body):
+                runtime.enqueue(key)
+
+    def object_changed(self, body: Mapping[str, Any]) -> str:
+        """A ModelDeployment watch event: remember the body, queue the core and its providers."""
+        latest = self.cache.store(dict(body))
+        key = key_of(latest)
+        if self.core is not None:
+            self.core.enqueue(key)
+        self.provider_work(key)
+        return key
+
+    def object_deleted(self, key: str) -> None:
+        self.cache.forget(key)
+        if self.core is not None:
+            self.core.forget(key)
+        for runtime in self.runtimes:
+            runtime.forget(key)
+
+    # ---------------------------------------------------------------- lifecycle
+
+    def start(self) -> None:
+        """Start the queues in the background once the webhook serves; returns at once."""
+        self._starter = asyncio.get_running_loop().create_task(self._start(), name="context-start")
+
+    async def _start(self) -> None:
+        await self.webhook_serving.wait()
+        for runtime in self.runtimes:
+            runtime.start()
+        if self.migration is not None:
+            self.migration.start()
+            self.migration.add("legacy-inferenceproviderconfigs")
+        if self.core is not None:
+            self.core.start()
+        _log.info(
+            "Operator started: core %s, providers %s",
+            "on" if self.core is not None else "off",
+            ", ".join(r.provider.name for r in self.runtimes) or "none",
+        )
+
+    async def stop(self) -> None:
+        if self._starter is not None:
+            self._starter.cancel()
+        queues = [r.stop() for r in self.runtimes]
+        if self.core is not None:
+            queues.append(self.core.stop())
+        if self.migration is not None:
+            queues.append(self.migration.stop())
+        await asyncio.gather(*queues, return_exceptions=True)
+        if not self.runtimes:
+            return
+        writes = asyncio.gather(*(r.mark_not_ready() for r in self.runtimes), return_exceptions=True)
+        try:
+            results = await asyncio.wait_for(writes, STOP_WRITES_TIMEOUT)
+        except TimeoutError:
+            _log.warning("Providers not marked not ready: the API server did not answer in time")
+            return
+        for runtime, result in zip(self.runtimes, results, strict=True):
+            if isinstance(result, BaseException):
+                _log.warning(f"Provider {runtime.provider.name} not marked not ready: {result}")
+
+    async def _migrate(self, _: str) -> None:
+        summary = await migration.migrate_provider_configs(self.api_client)
+        if not summary.crd_absent:
+            _log.info("Migrated legacy InferenceProviderConfigs", extra=summary.as_log())
