@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from kubernetes import client
 
+import providers as provider_plugins
 from airunway_operator.api.providerconfig import InferenceProviderConfig
 from airunway_operator.kube import providers
 from airunway_operator.validation import admission, lookup
 from airunway_operator.validation.result import Verdict
+from providers.base import Provider
+
+_log = logging.getLogger("airunway.admission")
 
 
 async def review_modeldeployment(
@@ -23,6 +29,27 @@ async def review_modeldeployment(
     provider: lookup.ProviderLookup = lookup.NOT_LOOKED_UP
     if name is not None:
         provider = await providers.find(name, cached_provider(name), api_client)
+    warnings = provider_warnings(admission.explicit_provider(body))
     if old is None:
-        return admission.validate_create(body, provider)
-    return admission.validate_update(body, old, provider)
+        return admission.validate_create(body, provider, warnings)
+    return admission.validate_update(body, old, provider, warnings)
+
+
+def provider_warnings(name: str | None) -> admission.ProviderWarnings | None:
+    """The admission warnings of the installed provider plug-in called `name`, if there is one.
+
+    Every installed plug-in counts, also one this process does not run (`--providers`): the
+    warnings describe what that provider does with a deployment, wherever it runs."""
+    plugin = installed_providers().get(name) if name else None
+    return plugin.admission_warnings if plugin is not None else None
+
+
+@functools.cache
+def installed_providers() -> Mapping[str, Provider]:
+    """Built-in and entry-point providers by name, loaded once per process."""
+    try:
+        found = provider_plugins.load_providers()
+    except Exception as error:  # a broken plug-in (start-up reports it too) must not stop admission
+        _log.warning("Provider plug-ins could not be loaded; using the built-ins: %s", error)
+        found = provider_plugins.REGISTRY
+    return {plugin.name: plugin for plugin in found}

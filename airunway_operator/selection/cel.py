@@ -43,6 +43,8 @@ _BOOLEAN_CAPABLE: Final = frozenset({"BOOL", "DYN"})
 #: cel-cpp wraps messages in its status code: "INVALID_ARGUMENT: ... [INVALID_ARGUMENT]".
 _STATUS_PREFIX: Final = re.compile(r"^[A-Z_]+: ")
 _STATUS_SUFFIX: Final = re.compile(r"\s*\[[A-Z_]+\]\s*$")
+#: cel-cpp opens each compile problem with its position: "ERROR: <input>:1:3: ...".
+_ERROR_PREFIX: Final = re.compile(r"^ERROR: <input>:")
 
 
 @dataclass(frozen=True, eq=False)
@@ -209,7 +211,11 @@ def _is_true(program: Program, activation: Activation) -> bool:
 
 
 def _clean(message: str) -> str:
-    return _STATUS_SUFFIX.sub("", _STATUS_PREFIX.sub("", message.strip()))
+    """One line per problem, without the source excerpt and caret lines (the message travels in
+    admission warnings and condition messages): `at 1:3: found no matching overload ...`."""
+    text = _STATUS_SUFFIX.sub("", _STATUS_PREFIX.sub("", message.strip()))
+    lines = (line.strip() for line in text.splitlines() if not line.lstrip().startswith("|"))
+    return "; ".join(_ERROR_PREFIX.sub("at ", line) for line in lines if line)
 
 
 #: CEL's lexical tokens as far as finding uses of `spec` needs them (cel-spec langdef, "Syntax"):
@@ -270,7 +276,8 @@ def default_engine() -> CelEngine:
 
 def check_rules(config: InferenceProviderConfig, engine: CelEngine | None = None) -> list[tuple[int, str]]:
     """(index, message) for every selection rule of `config` that can never match because it does
-    not compile, for admission to reject; upstream would silently skip such a rule."""
+    not compile or is not boolean. Selection skips such a rule, as upstream does; admission warns
+    about it and the InferenceProviderConfig reports it (`validation.providerconfig`)."""
     engine = engine or default_engine()
     rules = config.spec.selection_rules if config.spec is not None else None
     return [

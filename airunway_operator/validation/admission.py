@@ -3,7 +3,8 @@
 Reads raw bodies as the API server sends them, judges their effective values (`defaults`) with
 every rule module, and folds all problems into one `Verdict`. Never raises and never reads the
 cluster: the handler asks `provider_to_look_up`, performs that read itself, and passes the
-outcome in. Pure.
+outcome in. It also asks `explicit_provider` and passes in that provider plug-in's admission
+warnings (SPEC-providers D3/D4: fields the provider accepts but cannot use). Pure.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from airunway_operator.api.modeldeployment import ModelDeploymentSpec, StorageVolume
+from airunway_operator.api.meta import ObjectMeta
+from airunway_operator.api.modeldeployment import ModelDeployment, ModelDeploymentSpec, StorageVolume
 from airunway_operator.validation import (
     defaults,
     immutability,
@@ -27,6 +29,9 @@ from airunway_operator.validation import spec as spec_rules
 from airunway_operator.validation.lookup import ProviderLookup
 from airunway_operator.validation.result import ErrorKind, FieldError, Verdict, shown
 
+ProviderWarnings = Callable[[ModelDeployment], list[str]]
+"""A provider plug-in's admission warnings (`providers.base.Provider.admission_warnings`)."""
+
 
 def provider_to_look_up(body: Mapping[str, Any]) -> str | None:
     """Name of the InferenceProviderConfig the handler must read before validating `body`, if any."""
@@ -37,13 +42,31 @@ def provider_to_look_up(body: Mapping[str, Any]) -> str | None:
         return None
 
 
-def validate_create(body: Mapping[str, Any], provider_lookup: ProviderLookup) -> Verdict:
-    """Every problem of a new ModelDeployment, plus warnings."""
-    return _guarded(body, lambda: _review(parsing.read(body), provider_lookup, creating=True))
+def explicit_provider(body: Mapping[str, Any]) -> str | None:
+    """`spec.provider.name` of a raw body when it names a provider, whose admission warnings the
+    handler then passes to `validate_create`/`validate_update`."""
+    spec = body.get("spec") if isinstance(body, Mapping) else None
+    provider_block = spec.get("provider") if isinstance(spec, Mapping) else None
+    name = provider_block.get("name") if isinstance(provider_block, Mapping) else None
+    return name if isinstance(name, str) and name else None
+
+
+def validate_create(
+    body: Mapping[str, Any],
+    provider_lookup: ProviderLookup,
+    provider_warnings: ProviderWarnings | None = None,
+) -> Verdict:
+    """Every problem of a new ModelDeployment, plus warnings (the named provider's included)."""
+    return _guarded(
+        body, lambda: _review(body, parsing.read(body), provider_lookup, provider_warnings, creating=True)
+    )
 
 
 def validate_update(
-    body: Mapping[str, Any], old: Mapping[str, Any], provider_lookup: ProviderLookup
+    body: Mapping[str, Any],
+    old: Mapping[str, Any],
+    provider_lookup: ProviderLookup,
+    provider_warnings: ProviderWarnings | None = None,
 ) -> Verdict:
     """Every problem of an updated ModelDeployment, including forbidden changes from `old`.
 
@@ -52,10 +75,19 @@ def validate_update(
     """
     if parsing.has_deletion_timestamp(body):
         return Verdict(name=parsing.read(body).name)
-    return _guarded(body, lambda: _review_update(parsing.read(body), old, provider_lookup))
+    return _guarded(
+        body, lambda: _review_update(body, parsing.read(body), old, provider_lookup, provider_warnings)
+    )
 
 
-def _review(parsed: parsing.Parsed, provider_lookup: ProviderLookup, *, creating: bool) -> Verdict:
+def _review(
+    body: Mapping[str, Any],
+    parsed: parsing.Parsed,
+    provider_lookup: ProviderLookup,
+    provider_warnings: ProviderWarnings | None,
+    *,
+    creating: bool,
+) -> Verdict:
     errors = [*(_name_errors(parsed.name) if creating else []), *parsed.errors]
     block = parsed.raw_spec.get("provider")
     if parsed.spec is None:
@@ -64,7 +96,7 @@ def _review(parsed: parsing.Parsed, provider_lookup: ProviderLookup, *, creating
         return Verdict(tuple(errors), (), parsed.name)
     spec = defaults.effective_spec(parsed.spec, parsed.name)
     mocker = spec_rules.is_dynamo_mocker(parsed.annotations, spec)
-    provider_errors, provider_warnings = provider.check(spec, parsed.annotations, provider_lookup)
+    provider_errors, lookup_warnings = provider.check(spec, parsed.annotations, provider_lookup)
     errors += [
         *spec_rules.check_image(spec),
         *spec_rules.check_args(spec),
@@ -76,13 +108,18 @@ def _review(parsed: parsing.Parsed, provider_lookup: ProviderLookup, *, creating
         *storage.check(_volumes(spec), parsed.name),
         *resources.check(spec),
     ]
-    return Verdict(tuple(errors), (*warnings.collect(spec), *provider_warnings), parsed.name)
+    plugin_warnings = _plugin_warnings(body, parsed, provider_warnings)
+    return Verdict(tuple(errors), (*warnings.collect(spec), *lookup_warnings, *plugin_warnings), parsed.name)
 
 
 def _review_update(
-    parsed: parsing.Parsed, old: Mapping[str, Any], provider_lookup: ProviderLookup
+    body: Mapping[str, Any],
+    parsed: parsing.Parsed,
+    old: Mapping[str, Any],
+    provider_lookup: ProviderLookup,
+    provider_warnings: ProviderWarnings | None,
 ) -> Verdict:
-    verdict = _review(parsed, provider_lookup, creating=False)
+    verdict = _review(body, parsed, provider_lookup, provider_warnings, creating=False)
     previous = parsing.read(old)
     if parsed.spec is None:
         return verdict
@@ -96,6 +133,34 @@ def _review_update(
         parsing.status_provider_name(old),
     )
     return Verdict((*verdict.errors, *errors), verdict.warnings, verdict.name)
+
+
+def _plugin_warnings(
+    body: Mapping[str, Any], parsed: parsing.Parsed, provider_warnings: ProviderWarnings | None
+) -> list[str]:
+    """The named provider's warnings for the object as written (the provider reads it the same
+    way when it renders). A failing plug-in costs its warnings, never the review."""
+    if provider_warnings is None or parsed.spec is None:
+        return []
+    try:
+        return [str(warning) for warning in provider_warnings(_deployment(body, parsed, parsed.spec))]
+    except Exception as error:  # deliberately broad: a third-party plug-in must not fail admission
+        name = _provider_name(parsed.spec) or "?"
+        return [
+            f"spec.provider.name: the warnings of provider {shown(name)} could not be computed "
+            f"({type(error).__name__}); fields it cannot use were not checked"
+        ]
+
+
+def _deployment(
+    body: Mapping[str, Any], parsed: parsing.Parsed, spec: ModelDeploymentSpec
+) -> ModelDeployment:
+    """The typed object, status included when it parses; else metadata and spec alone."""
+    try:
+        return ModelDeployment.parse(body)
+    except Exception:  # status or metadata the typed model cannot read: judge the spec alone
+        metadata = ObjectMeta(name=parsed.name, annotations=dict(parsed.annotations))
+        return ModelDeployment(metadata=metadata, spec=spec)
 
 
 def _name_errors(name: str) -> list[FieldError]:

@@ -117,6 +117,16 @@ def test_check_rules_reports_each_rule_that_can_never_match():
     assert "type int" in reported[1][1]
 
 
+def test_compile_errors_are_one_line_with_the_position():
+    error = ENGINE.compile("foo(1) && bar")
+    assert isinstance(error, cel.CompileError)
+    assert "\n" not in error.message
+    assert error.message == (
+        "at 1:4: undeclared reference to 'foo' (in container ''); "
+        "at 1:11: undeclared reference to 'bar' (in container '')"
+    )
+
+
 def test_check_rules_of_a_config_without_rules_is_empty():
     assert cel.check_rules(ipc("bare", capabilities=False)) == []
 

@@ -458,6 +458,18 @@ def vllm(name: str, *rules: tuple[str, int], ready: bool = True) -> InferencePro
             id="a rule that does not compile is skipped",
         ),
         pytest.param(
+            (vllm("a", ("1 == 'a'", 99)), vllm("b", ("true", 1))),
+            "b",
+            1,
+            id="a rule that does not type-check is skipped",
+        ),
+        pytest.param(
+            (vllm("a", ("((", 99), ("spec.engine.type ==", 50)), vllm("b")),
+            "a",
+            0,
+            id="a provider whose rules all fail to compile still competes at 0",
+        ),
+        pytest.param(
             (vllm("a", ("spec.nope == 1", 99)), vllm("b", ("true", 1))),
             "b",
             1,
