@@ -9,7 +9,7 @@ the ModelDeployment's status. Third parties add a provider by exposing a `Provid
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
@@ -158,6 +158,3 @@ class Provider:
     @property
     def resource_kind(self) -> str:
         return self.targets[0].kind
-
-
-Registry: TypeAlias = Sequence[Provider]

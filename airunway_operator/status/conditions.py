@@ -23,11 +23,6 @@ def find(conditions: Iterable[Mapping[str, Any]] | None, type_: str) -> Mapping[
     return next((c for c in conditions or () if c.get("type") == type_), None)
 
 
-def is_true(conditions: Iterable[Mapping[str, Any]] | None, type_: str) -> bool:
-    found = find(conditions, type_)
-    return found is not None and found.get("status") == "True"
-
-
 def set_condition(
     conditions: Iterable[Mapping[str, Any]] | None,
     type_: str,

@@ -1,39 +1,27 @@
 """The upstream health decision for KAITO (§2.2): is the real KAITO workspace controller running?
 
-Pure: the runtime performs the two cluster reads (is group-kind `kaito.sh/Workspace` served; list
-Deployments in all namespaces with `CONTROLLER_SELECTOR`) and hands the answers here. Mirrors
-upstream `providers/kaito/upstream_health.go`, messages included.
+Pure: the runtime performs the two cluster reads (is the Workspace CRD served; list Deployments in
+all namespaces whose `CONTROLLER_LABEL` is one of `CONTROLLER_LABEL_VALUES`) and hands the answers
+here; it writes the verdict as `UpstreamReady` on the InferenceProviderConfig and as `Ready=False`
+on waiting ModelDeployments. Mirrors upstream `providers/kaito/upstream_health.go`, messages
+included.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal
-
-from airunway_operator.api import conditions
-from providers.base import ConditionUpdate
-
-WORKSPACE_GROUP: Final = "kaito.sh"
-WORKSPACE_KIND: Final = "Workspace"
-UPSTREAM_CRD_VERSION: Final = "kaito.sh/v1beta1"
-"""`status.upstreamCRDVersion` of the KAITO InferenceProviderConfig."""
+from typing import Any, Final
 
 CONTROLLER_LABEL: Final = "app.kubernetes.io/name"
 CONTROLLER_LABEL_VALUES: Final = ("workspace", "ai-toolchain-operator")
 """The Helm chart's controller, and the one the AKS AI toolchain operator add-on installs."""
-CONTROLLER_SELECTOR: Final = f"{CONTROLLER_LABEL} in ({','.join(CONTROLLER_LABEL_VALUES)})"
-"""Label selector for the cluster-wide Deployment list of step 2."""
-
-UPSTREAM_READY: Final = "UpstreamReady"
-"""Condition type on the InferenceProviderConfig."""
 
 UPSTREAM_HEALTHY: Final = "UpstreamHealthy"
 CRD_MISSING: Final = "CRDMissing"
 CONTROLLER_MISSING: Final = "UpstreamControllerMissing"
 CONTROLLER_NOT_READY: Final = "UpstreamControllerNotReady"
 PROBE_FAILED: Final = "ProbeFailed"
-UNREGISTERED: Final = "Unregistered"
 
 CRD_MISSING_MESSAGE: Final = "KAITO Workspace CRD not found. Install KAITO."
 CONTROLLER_MISSING_MESSAGE: Final = (
@@ -59,10 +47,6 @@ class ControllerDeployment:
     namespace: str
     name: str
     ready_replicas: int = 0
-
-
-SHUTTING_DOWN: Final = UpstreamHealth(False, UNREGISTERED, "Shim is shutting down.")
-"""Written to the IPC on clean shutdown (with `ready=false`)."""
 
 
 def assess(workspace_served: bool, controllers: Sequence[ControllerDeployment]) -> UpstreamHealth:
@@ -106,19 +90,3 @@ def controllers_from_list(deployment_list: Mapping[str, Any]) -> tuple[Controlle
             ControllerDeployment(metadata.get("namespace", ""), metadata.get("name", ""), int(ready))
         )
     return tuple(result)
-
-
-def _status(healthy: bool) -> Literal["True", "False"]:
-    return "True" if healthy else "False"
-
-
-def upstream_ready_condition(health: UpstreamHealth) -> ConditionUpdate:
-    """`UpstreamReady` on the InferenceProviderConfig; `status.ready` is `health.healthy`."""
-    return ConditionUpdate(UPSTREAM_READY, _status(health.healthy), health.reason, health.message)
-
-
-def ready_condition(health: UpstreamHealth) -> ConditionUpdate:
-    """`Ready=False` with the probe's reason on a ModelDeployment while upstream is unhealthy
-    (the pass then keeps the phase, emits a Warning event with the same reason, skips rendering
-    and requeues after 30 s)."""
-    return ConditionUpdate(conditions.READY, "False", health.reason, health.message)

@@ -26,9 +26,6 @@ GPU_INSTANCE_TYPE: Final = "AIRUNWAY_KAITO_GPU_INSTANCE_TYPE"
 """Setting: `resource.instanceType` for deployments with GPUs (node auto-provisioning only)."""
 CPU_INSTANCE_TYPE: Final = "AIRUNWAY_KAITO_CPU_INSTANCE_TYPE"
 """Setting: `resource.instanceType` for CPU-only deployments (node auto-provisioning only)."""
-SETTINGS: Final = (NODE_AUTO_PROVISIONING, GPU_INSTANCE_TYPE, CPU_INSTANCE_TYPE)
-"""The `RenderContext.settings` keys KAITO reads; the runtime fills them from the same-named
-environment variables of the operator."""
 _TRUTHY: Final = frozenset({"1", "t", "true", "y", "yes", "on", "enabled"})
 
 OS_LABEL: Final = "kubernetes.io/os"

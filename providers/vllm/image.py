@@ -5,14 +5,15 @@ a tag to a digest needs a registry; that lookup is an injected `Resolver`, and t
 contacts anything. Three modes (setting `imageResolution`):
 
 * `off` (our default until a registry client exists): no lookup; the tag runs as written and
-  `ImageResolved=True` `ImageResolved`.
+  `ImageResolved=False` `ResolutionDisabled` says so (nothing was resolved; the phase is untouched).
 * `best-effort` (D25): look up; on failure run the tag as written, `ImageResolved=False`
   `ImageResolutionFailed`, phase untouched; the next pass tries again.
 * `required`: upstream exactly; a failure for the default image stops the pass with phase
   `Failed` (no pods); a user image continues as written.
 
 Messages and reason tokens are upstream's (`providers/vllm/controller.go`
-`setImageResolutionStatus`). Pure: the clock reading is passed in.
+`setImageResolutionStatus`), except `ResolutionDisabled`: upstream has no `off` mode. Pure: the
+clock reading is passed in.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ DEFAULT_IMAGE: Final = f"{REPOSITORY}:{VERSION}"
 
 SETTING: Final = "imageResolution"
 """RenderContext.settings key holding the mode."""
+
+RESOLUTION_DISABLED: Final = "ResolutionDisabled"
+"""`ImageResolved` reason in mode `off`: the tag runs as written, never pinned to a digest."""
 
 UNSUPPORTED_IMAGE: Final = "UnsupportedImage"
 IMAGE_VERIFIED: Final = "ImageVerified"
@@ -220,8 +224,11 @@ def _outcome(
     if not reference.tag.strip() or reference.digest.strip():
         return _Outcome("ImageResolved", _resolved_message(requested, requested, source), as_written)
     if mode is ImageResolution.OFF:
-        note = " Registry resolution is off; the tag is used as written."
-        return _Outcome("ImageResolved", _resolved_message(requested, requested, source) + note, as_written)
+        message = (
+            f"Direct vLLM image {go_quote(requested)} from {source} selection is used as written: image "
+            f"resolution is off ({SETTING}=off), so the tag is not pinned to a digest."
+        )
+        return _Outcome(RESOLUTION_DISABLED, message, {}, ok=False)
     reused = _reusable(md, requested)
     if reused is not None:
         message = (

@@ -127,9 +127,15 @@ def test_status_writes_bypass_the_webhook(cluster: Cluster, namespace: str, webh
     )
 
 
-def test_provider_config_with_bad_cel_is_rejected_naming_the_rule(
+def warnings_of(headers: Any) -> str:
+    return str(headers.get("Warning") or "")
+
+
+def test_provider_config_with_bad_cel_is_admitted_with_a_warning_naming_the_rule(
     cluster: Cluster, webhook: Operator
 ) -> None:
+    """Upstream admits any CEL text and skips a bad rule at selection; we admit it too, and warn."""
+
     def ipc(name: str, condition: str) -> dict[str, Any]:
         return {
             "apiVersion": f"{G}/{V}",
@@ -144,15 +150,47 @@ def test_provider_config_with_bad_cel_is_rejected_naming_the_rule(
         }
 
     plural = constants.PROVIDERCONFIG_PLURAL
-    message = rejection(
-        lambda: cluster.custom.create_cluster_custom_object(
-            G, V, plural, ipc("typo", "spec.engine.type =="), dry_run="All"
-        )
+    stored, _, headers = cluster.custom.create_cluster_custom_object_with_http_info(
+        G, V, plural, ipc("typo", "spec.engine.type =="), dry_run="All"
     )
-    assert "spec.selectionRules[1].condition" in message
-    assert "not a valid CEL expression" in message
+    assert stored["spec"]["selectionRules"][1]["condition"] == "spec.engine.type =="
+    warning = warnings_of(headers)
+    assert "spec.selectionRules[1].condition (at 1:20: Syntax error" in warning, warning
+    assert "selection skips it" in warning
+    assert "spec.selectionRules[0]" not in warning
     good = ipc("fine", "has(spec.resources) && spec.resources.gpu.count > 1")
-    cluster.custom.create_cluster_custom_object(G, V, plural, good, dry_run="All")
+    _, _, headers = cluster.custom.create_cluster_custom_object_with_http_info(
+        G, V, plural, good, dry_run="All"
+    )
+    assert warnings_of(headers) == ""
+
+
+@pytest.mark.parametrize(
+    ("provider", "spec", "expected"),
+    [
+        pytest.param(
+            "kaito",
+            {"tolerations": [{"key": "gpu", "operator": "Exists", "effect": "NoSchedule"}]},
+            "spec.tolerations is ignored by provider kaito",
+            id="kaito",
+        ),
+        pytest.param(
+            "vllm",
+            {"resources": {"gpu": {"count": 1, "type": "amd.com/gpu"}}},
+            "spec.resources.gpu.type 'amd.com/gpu' is ignored by provider 'vllm'",
+            id="vllm",
+        ),
+    ],
+)
+def test_the_named_providers_warnings_come_back_through_the_api_server(
+    cluster: Cluster, namespace: str, webhook: Operator, provider: str, spec: dict[str, Any], expected: str
+) -> None:
+    # No engine type: the provider is not looked up, so this holds whether or not it is registered.
+    body = md(f"warn-{provider}", provider={"name": provider}, engine={"enforceEager": False}, **spec)
+    _, _, headers = cluster.custom.create_namespaced_custom_object_with_http_info(
+        G, V, namespace, PLURAL, body, dry_run="All"
+    )
+    assert expected in warnings_of(headers)
 
 
 def test_stopping_the_operator_removes_the_registration_and_schema_rules_still_hold(

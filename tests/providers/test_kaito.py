@@ -19,7 +19,7 @@ from airunway_operator.api.constants import EngineType, Phase
 from airunway_operator.api.modeldeployment import ModelDeployment
 from airunway_operator.api.providerconfig import InferenceProviderConfig
 from providers import common
-from providers.base import ConditionUpdate, ProviderStatus, RenderContext
+from providers.base import ProbeResult, ProviderStatus, RenderContext
 from providers.kaito import PROVIDER, capabilities, drift, health, render
 from tests.unit.validation.builders import md as md_body
 
@@ -517,7 +517,10 @@ def test_health_probe_failures_and_messages() -> None:
         "kaito/workspace`, or enable the AKS AI toolchain operator add-on (`az aks update "
         "--enable-ai-toolchain-operator ...`)."
     )
-    assert health.CONTROLLER_SELECTOR == "app.kubernetes.io/name in (workspace,ai-toolchain-operator)"
+    assert PROVIDER.upstream_probe is not None
+    assert PROVIDER.upstream_probe.controller_selector == (
+        "app.kubernetes.io/name in (workspace,ai-toolchain-operator)"
+    )
 
 
 def test_health_inputs_from_a_deployment_list_and_conditions() -> None:
@@ -529,14 +532,16 @@ def test_health_inputs_from_a_deployment_list_and_conditions() -> None:
     }
     controllers = health.controllers_from_list(body)
     assert controllers == (health.ControllerDeployment("a", "x", 0), health.ControllerDeployment("b", "y", 1))
-    verdict = health.assess(True, controllers)
-    assert health.upstream_ready_condition(verdict) == ConditionUpdate(
-        "UpstreamReady", "True", "UpstreamHealthy", "KAITO workspace controller b/y is ready"
+    assert PROVIDER.upstream_probe is not None
+    evaluate = PROVIDER.upstream_probe.evaluate
+    assert evaluate(True, body) == ProbeResult(
+        True, "UpstreamHealthy", "KAITO workspace controller b/y is ready"
     )
-    missing = health.assess(False, ())
-    assert health.ready_condition(missing).status == "False"
-    assert health.ready_condition(missing).reason == "CRDMissing"
-    assert health.SHUTTING_DOWN.reason == "Unregistered"
+    assert evaluate(False, body) == ProbeResult(
+        False, "CRDMissing", "KAITO Workspace CRD not found. Install KAITO."
+    )
+    assert evaluate("timeout", None) == ProbeResult(False, "ProbeFailed", "check workspace crd: timeout")
+    assert evaluate(True, "forbidden") == ProbeResult(False, "ProbeFailed", "list deployments: forbidden")
 
 
 # -- last-applied annotation and drift -------------------------------------------------------------

@@ -541,7 +541,7 @@ def test_mode_off_uses_the_tag_as_written_without_asking_a_registry() -> None:
     assert step.failure is None
     assert step.status["image"] == {
         "requested": image.DEFAULT_IMAGE,
-        "resolved": image.DEFAULT_IMAGE,
+        "resolved": None,
         "repository": "vllm/vllm-openai",
         "tag": "cu130-nightly",
         "digest": None,
@@ -552,18 +552,40 @@ def test_mode_off_uses_the_tag_as_written_without_asking_a_registry() -> None:
         "inNightly": True,
         "verified": False,
         "verificationMessage": image.VERIFICATION_NOT_IMPLEMENTED,
-        "message": 'Resolved Direct vLLM image "vllm/vllm-openai:cu130-nightly" from nightly selection. '
-        "Registry resolution is off; the tag is used as written.",
+        "message": 'Direct vLLM image "vllm/vllm-openai:cu130-nightly" from nightly selection is used as '
+        "written: image resolution is off (imageResolution=off), so the tag is not pinned to a digest.",
     }
     assert [(c.type, c.status, c.reason) for c in step.conditions] == [
         ("UnsupportedImage", "False", "SupportedImage"),
-        ("ImageResolved", "True", "ImageResolved"),
+        ("ImageResolved", "False", "ResolutionDisabled"),
         ("ImageVerified", "Unknown", "VerificationNotImplemented"),
     ]
 
 
+def test_mode_off_runs_a_user_tag_as_written_and_says_so() -> None:
+    step = run(vllm(engine__image="example.com/vllm:dev"), "off")
+    assert step.context == VLLM  # the renderer runs the user image verbatim
+    assert step.failure is None
+    resolved = condition(step, "ImageResolved")
+    assert (resolved.status, resolved.reason) == ("False", "ResolutionDisabled")
+    assert resolved.message == (
+        'Direct vLLM image "example.com/vllm:dev" from custom selection is used as written: image '
+        "resolution is off (imageResolution=off), so the tag is not pinned to a digest."
+    )
+
+
+def test_mode_off_ignores_an_earlier_digest() -> None:
+    earlier = {"requested": image.DEFAULT_IMAGE, "resolved": PINNED, "digest": "sha256:ab"}
+    step = run(vllm(status={"image": earlier}), "off")
+    assert step.context.image == image.DEFAULT_IMAGE
+    assert step.status["image"]["digest"] is None
+    assert condition(step, "ImageResolved").reason == "ResolutionDisabled"
+
+
 def test_default_setting_is_off() -> None:
-    assert PROVIDER.pre_step(vllm(), VLLM).status["image"]["resolved"] == image.DEFAULT_IMAGE
+    step = PROVIDER.pre_step(vllm(), VLLM)
+    assert step.context.image == image.DEFAULT_IMAGE
+    assert condition(step, "ImageResolved").reason == "ResolutionDisabled"
 
 
 def test_unknown_setting_names_the_choices() -> None:
