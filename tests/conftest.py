@@ -20,6 +20,7 @@ import pytest
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
+from tests import operator_process
 from tests.controlplane import binaries, install, plane
 
 CLUSTER_DIRS = ("integration", "e2e")
@@ -96,3 +97,17 @@ def namespace(cluster: Cluster) -> Iterator[str]:
     except ApiException as err:
         if err.status != 404:
             raise
+
+
+@pytest.fixture(autouse=True)
+def operator_logs_without_tracebacks() -> Iterator[None]:
+    """Fail any test whose operator processes logged a traceback: kopf logs a handler's crash and
+    carries on, so a passing assertion could hide it."""
+    operator_process.STARTED.clear()
+    yield
+    found = []
+    for op in operator_process.STARTED:
+        op.kill()
+        found += [f"{op.log}:\n{tb}" for tb in operator_process.tracebacks(op.output())]
+    operator_process.STARTED.clear()
+    assert not found, "operator logged tracebacks:\n" + "\n\n".join(found)

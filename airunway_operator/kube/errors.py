@@ -37,3 +37,9 @@ def is_forbidden(err: ApiException) -> bool:
 
 def is_conflict(err: ApiException) -> bool:
     return bool(err.status == 409)
+
+
+def message(err: ApiException) -> str:
+    """The API server's own message (an admission denial says why), else status and reason."""
+    text = _status(err).get("message")
+    return str(text or f"{err.status} {err.reason}")[:500]

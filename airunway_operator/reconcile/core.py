@@ -162,13 +162,21 @@ class CoreReconciler:
         present = tuple(md.metadata.finalizers or ())
         if finalizers.CORE in present or md.metadata.deletion_timestamp is not None:
             return body
-        updated = await modeldeployments.set_finalizers(
-            self._api,
-            md.metadata.namespace or "",
-            md.metadata.name or "",
-            (*present, finalizers.CORE),
-            md.metadata.resource_version or "",
-        )
+        try:
+            updated = await modeldeployments.set_finalizers(
+                self._api,
+                md.metadata.namespace or "",
+                md.metadata.name or "",
+                (*present, finalizers.CORE),
+                md.metadata.resource_version or "",
+            )
+        except ApiException as err:
+            if errors.is_forbidden(err) or err.status in (400, 422):
+                # Refused (RBAC, an admission policy or webhook): the status written above shows
+                # the decision; the Event says why the finalizer is missing. Retried with backoff.
+                message = f"Cannot add finalizer {finalizers.CORE}: {errors.message(err)}"
+                self._post(body, Event("Warning", "FinalizerRefused", message))
+            raise
         return self._cache.store(updated)
 
     async def _finalize(

@@ -267,7 +267,20 @@ class ProviderRuntime:
 
     async def _sync(self, md: ModelDeployment, body: Mapping[str, Any]) -> None:
         if self.provider.finalizer not in (md.metadata.finalizers or ()):
-            body = await self._set_finalizers(md, (*(md.metadata.finalizers or ()), self.provider.finalizer))
+            try:
+                body = await self._set_finalizers(
+                    md, (*(md.metadata.finalizers or ()), self.provider.finalizer)
+                )
+            except ApiException as err:
+                if errors.is_conflict(err) or errors.is_object_missing(err):
+                    raise
+                # Nothing is created without our finalizer; say why in status, then retry.
+                reason = f"cannot add finalizer {self.provider.finalizer}: {errors.message(err)}"
+                outcome = provider_status.Outcome().create_failed(
+                    f"Failed to create/update resource: {reason}"
+                )
+                await self._write_status(md, body, outcome)
+                raise PassFailedError(reason) from err
             md = modeldeployment.parse(body)
         engine = _engine(md)
         outcome = provider_status.Outcome()
@@ -309,7 +322,7 @@ class ProviderRuntime:
         except ApiException as err:
             if errors.is_conflict(err):
                 return outcome.unchanged().retry_because(f"conflict writing {self.provider.resource_kind}")
-            reason = _api_reason(err)
+            reason = errors.message(err)
             return outcome.create_failed(f"Failed to create/update resource: {reason}").retry_because(reason)
         except (HTTPError, OSError) as err:
             reason = f"API server unreachable ({type(err).__name__})"
@@ -434,15 +447,6 @@ class ProviderRuntime:
             raise
         logger.info(f"Deleting {kind.kind} {namespace}/{name} of ModelDeployment {md.metadata.name}")
         return False
-
-
-def _api_reason(err: ApiException) -> str:
-    """The API server's own message (a webhook's denial says why), else the HTTP reason."""
-    try:
-        message = json.loads(err.body or "{}").get("message")
-    except (TypeError, ValueError, AttributeError):
-        message = None
-    return str(message or f"{err.status} {err.reason}")[:500]
 
 
 def _engine(md: ModelDeployment) -> EngineType | None:

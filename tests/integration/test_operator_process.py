@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 
 from airunway_operator.api import constants
 from tests.conftest import Cluster
-from tests.operator_process import Operator, healthy
+from tests.operator_process import Operator, healthy, without_kopf_watch_teardown
 from tests.support import wait_for
 
 
@@ -20,21 +19,6 @@ def operators() -> Iterator[list[Operator]]:
     yield started
     for op in started:
         op.kill()
-
-
-# After a clean stop, asyncio sometimes reports that kopf's own watch generator
-# (kopf/_cogs/clients/watching.py, infinite_watch) did not close in time: a kopf teardown artefact
-# after every task has finished (exit code 0). Only that exact report is set aside; any other
-# traceback still fails the test.
-_KOPF_TEARDOWN = re.compile(
-    r"an error occurred during closing of asynchronous generator <async_generator object infinite_watch"
-    r".*?RuntimeError: generator didn't stop after athrow\(\)\n",
-    re.S,
-)
-
-
-def without_kopf_watch_teardown(output: str) -> str:
-    return _KOPF_TEARDOWN.sub("", output)
 
 
 def _md(name: str) -> dict[str, object]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import pytest
 
@@ -11,7 +13,10 @@ from airunway_operator.reconcile import workqueue
 from airunway_operator.reconcile.workqueue import WorkQueue
 
 
-def run(coro):  # type: ignore[no-untyped-def]
+T = TypeVar("T")
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(asyncio.wait_for(coro, 10))
 
 
@@ -136,17 +141,18 @@ def test_new_work_during_a_backoff_runs_at_once():
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
+        failed = asyncio.Event()
 
         async def process(key: str) -> None:
             attempts.append(loop.time())
             if len(attempts) == 1:
+                failed.set()
                 raise OSError("down")
 
         queue: WorkQueue[str] = WorkQueue("t", process, base_delay=30, max_delay=60)
         queue.start()
         queue.add("a")
-        while not attempts:
-            await asyncio.sleep(0.01)
+        await failed.wait()
         await asyncio.sleep(0.05)
         queue.add("a")  # a watch event: newer state beats waiting out the backoff
         await queue.drained()
