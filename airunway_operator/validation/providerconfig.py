@@ -29,6 +29,8 @@ RULES_COMPILED: Final = "RulesCompiled"
 INVALID_SELECTION_RULE: Final = "InvalidSelectionRule"
 #: Reported when the spec cannot be read, so its rules could not be checked.
 SPEC_UNREADABLE: Final = "SpecUnreadable"
+#: metav1.Condition's limit on `message`.
+MAX_MESSAGE_LENGTH: Final = 32768
 
 RuleProblem = tuple[int, str]
 """(index in spec.selectionRules, why the rule can never match)."""
@@ -85,6 +87,8 @@ def selection_rules_conditions(
         status, reason = False, INVALID_SELECTION_RULE
         listed = "; ".join(_rule_text(problem) for problem in problems)
         message = f"{len(problems)} of the selection rules can never match and are skipped: {listed}"
+        if len(message) > MAX_MESSAGE_LENGTH:
+            message = message[: MAX_MESSAGE_LENGTH - 3] + "..."
     else:
         status, reason, message = True, RULES_COMPILED, "every selection rule compiles"
     return conditions.set_condition(

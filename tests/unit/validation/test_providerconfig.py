@@ -140,3 +140,10 @@ def test_an_unreadable_spec_is_reported_as_such():
     config = {"metadata": {"name": "x", "generation": 1}, "spec": {"selectionRules": [{}]}}
     [condition] = providerconfig.selection_rules_conditions(config, None, now=NOW)
     assert (condition["status"], condition["reason"]) == ("False", "SpecUnreadable")
+
+
+def test_the_message_fits_a_condition_however_many_rules_fail():
+    many = body(*(f"undeclared_{'x' * 200}_{i} == 1" for i in range(300)))
+    [condition] = providerconfig.selection_rules_conditions(many, None, now=NOW)
+    assert len(condition["message"]) == providerconfig.MAX_MESSAGE_LENGTH
+    assert condition["message"].startswith("300 of the selection rules")
