@@ -113,6 +113,28 @@ def test_validation_failure_fails_the_phase_and_says_why() -> None:
     assert [e.type for e in decision.events] == ["Warning", "Warning"]
 
 
+@pytest.mark.parametrize(
+    ("spec", "path"),
+    [
+        pytest.param(
+            {"engine": {"type": "vllm", "image": "b:2"}, "image": "a:1"}, "spec.engine.image", id="image"
+        ),
+        pytest.param(
+            {"engine": {"type": "vllm"}, "provider": {"name": "vllm"}, "resources": {"gpu": {"count": 0}}},
+            "spec.resources.gpu.count",
+            id="GPU",
+        ),
+    ],
+)
+def test_validation_messages_print_the_field_path_once(spec: dict[str, Any], path: str) -> None:
+    decision, _ = run(md(spec))
+    message = decision.status["message"]
+    assert message.startswith(f"Validation failed: {path} ")
+    assert f"{path}: {path}" not in message
+    validated = next(c for c in decision.status["conditions"] if c["type"] == "Validated")
+    assert f"{path}: {path}" not in validated["message"]
+
+
 def test_fixed_spec_recovers_from_a_core_failure() -> None:
     spec = {"engine": {"type": "vllm"}, "provider": {"name": "vllm"}}
     failed = {
