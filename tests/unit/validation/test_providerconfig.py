@@ -7,9 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from airunway_operator.api.providerconfig import InferenceProviderConfig
 from airunway_operator.validation import providerconfig
+from tests.unit.validation.test_properties import JSON
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 LATER = datetime(2026, 3, 1, 13, 0, 0, tzinfo=UTC)
@@ -147,3 +150,32 @@ def test_the_message_fits_a_condition_however_many_rules_fail():
     [condition] = providerconfig.selection_rules_conditions(many, None, now=NOW)
     assert len(condition["message"]) == providerconfig.MAX_MESSAGE_LENGTH
     assert condition["message"].startswith("300 of the selection rules")
+
+
+RULE_TEXTS = st.one_of(
+    st.sampled_from(["true", "((", "42", "spec.engine.type == 'vllm'", "1 == 'a'", "has(spec.x) &&"]),
+    st.text(max_size=30),
+)
+RULES = st.lists(
+    st.fixed_dictionaries({"condition": RULE_TEXTS}, optional={"priority": st.integers(-2, 2**31)}),
+    max_size=4,
+)
+BODIES = st.one_of(
+    st.builds(lambda name: {"metadata": {"name": name}}, st.text(max_size=5)),
+    st.builds(
+        lambda rules: {"metadata": {"name": "p", "generation": 1}, "spec": {"selectionRules": rules}}, RULES
+    ),
+    st.builds(lambda spec: {"spec": spec}, JSON),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(config=BODIES)
+def test_no_config_is_ever_denied_and_the_condition_is_always_computed(config: dict[str, Any]):
+    verdict = providerconfig.validate(config)
+    assert verdict.allowed
+    assert all(isinstance(w, str) and w and "\n" not in w for w in verdict.warnings)
+    [condition] = providerconfig.selection_rules_conditions(config, None, now=NOW)
+    assert condition["type"] == "SelectionRulesValid"
+    assert condition["status"] in ("True", "False")
+    assert (condition["status"] == "True") == (verdict.warnings == ())
