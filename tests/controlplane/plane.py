@@ -126,6 +126,18 @@ def alternate_layout(state: Path, port_offset: int) -> Layout:
     return Layout(state, DEFAULT_PORTS.shifted(port_offset))
 
 
+def free_port_offset(first: int, step: int = 100, tries: int = 50) -> int:
+    """The first offset from `first` (in `step`s) whose ports are all free now, for tests that need
+    a plane beside others. With a step of 100, planes at different offsets never share a port."""
+    for offset in range(first, first + step * tries, step):
+        ports = DEFAULT_PORTS.shifted(offset)
+        if max(ports.values()) > 65535:
+            break
+        if not busy_ports(Layout(Path("/nonexistent"), ports)):
+            return offset
+    raise PlaneError(f"no free port offset from {first} in {tries} steps of {step}")
+
+
 # ---------------------------------------------------------------- processes
 
 

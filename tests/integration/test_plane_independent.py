@@ -23,8 +23,9 @@ from kubernetes.client.rest import ApiException
 from tests.controlplane import binaries, plane
 from tests.support import wait_for
 
-COLD_START_OFFSET = 1000
-FAULT_OFFSET = 2000
+# Other planes (the shared one, other test sessions) may be running: take the first free ports.
+COLD_START_OFFSET = 4100
+FAULT_OFFSET = 4200
 COLD_STARTS = int(os.environ.get("AIRUNWAY_PLANE_COLD_STARTS", "3"))
 
 _BUSY_LOOP = "while True: pass"
@@ -82,7 +83,7 @@ def _drop_caches() -> None:
 
 def test_an_independent_plane_starts_cold_under_load_and_stops_completely(tmp_path: Path) -> None:
     _require_binaries()
-    layout = plane.alternate_layout(tmp_path / "plane", COLD_START_OFFSET)
+    layout = plane.alternate_layout(tmp_path / "plane", plane.free_port_offset(COLD_START_OFFSET))
     with _load(tmp_path):
         for _ in range(COLD_STARTS):
             _drop_caches()
@@ -102,7 +103,7 @@ def test_an_independent_plane_starts_cold_under_load_and_stops_completely(tmp_pa
 def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[plane.Layout]:
     """An independent plane the fault tests may kill, freeze and restart."""
     _require_binaries()
-    layout = plane.alternate_layout(tmp_path_factory.mktemp("faulty"), FAULT_OFFSET)
+    layout = plane.alternate_layout(tmp_path_factory.mktemp("faulty"), plane.free_port_offset(FAULT_OFFSET))
     plane.up(layout, gpu_nodes=1)
     try:
         yield layout

@@ -21,7 +21,7 @@ import yaml
 from tests.controlplane import binaries, pki, plane
 from tests.support import wait_for
 
-PORT_OFFSET = 3000
+PORT_OFFSET = 4300
 
 _FAKE_ETCD = """#!{python}
 import http.server, sys
@@ -100,7 +100,7 @@ def test_a_failed_start_stops_what_it_started_and_reports_only_this_runs_log(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AIRUNWAY_TESTENV_BIN", str(_stand_in_binaries(tmp_path / "bin")))
-    layout = plane.alternate_layout(tmp_path / "plane", PORT_OFFSET)
+    layout = plane.alternate_layout(tmp_path / "plane", plane.free_port_offset(PORT_OFFSET))
     messages = []
     for run in ("run-one", "run-two"):
         monkeypatch.setenv("STAND_IN_RUN", run)
