@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from pydantic import ValidationError
 
@@ -93,5 +95,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def entry() -> NoReturn:
+    """The console script: `main()`, then exit without waiting for worker threads.
+
+    Requests to a hung API server can still sit in daemon worker threads after the operator has
+    stopped; the interpreter's own teardown would wait for (or trip over) them, so the process
+    ends here once the logs are flushed.
+    """
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

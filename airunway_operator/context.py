@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from kubernetes import client
 
-from airunway_operator import version
+from airunway_operator import logs, version
+from airunway_operator.admission import configuration
 from airunway_operator.api.providerconfig import InferenceProviderConfig
+from airunway_operator.kube import webhooks
+from airunway_operator.kube.client import call
 from airunway_operator.kube.events import EventPoster
 from airunway_operator.metrics import Metrics
 from airunway_operator.reconcile import migration
@@ -35,8 +38,9 @@ from providers.base import Provider
 
 _log = logging.getLogger("airunway.startup")
 
-#: Seconds the clean-up may spend marking providers not ready before the process exits anyway.
-STOP_WRITES_TIMEOUT: Final = 4.0
+#: Seconds the clean-up may spend on its last writes (providers not ready, webhook registration
+#: removed) before the process exits anyway; the rest of the 10 s budget is kopf's own teardown.
+STOP_WRITES_TIMEOUT: Final = 3.0
 
 
 class ProviderIndex:
@@ -153,25 +157,33 @@ class OperatorContext:
         )
 
     async def stop(self) -> None:
+        """Stop every queue, then make the last writes concurrently within STOP_WRITES_TIMEOUT."""
         if self._starter is not None:
             self._starter.cancel()
         queues = [r.stop() for r in self.runtimes]
-        if self.core is not None:
-            queues.append(self.core.stop())
-        if self.migration is not None:
-            queues.append(self.migration.stop())
+        for queue in (self.core.queue if self.core else None, self.migration, self.webhook_registration):
+            if queue is not None:
+                queues.append(queue.stop())
         await asyncio.gather(*queues, return_exceptions=True)
-        if not self.runtimes:
+        last: dict[str, Coroutine[Any, Any, None]] = {
+            f"provider {r.provider.name} marked not ready": r.mark_not_ready() for r in self.runtimes
+        }
+        if self.settings.webhook_register:
+            last[f"webhook configuration {configuration.NAME} removed"] = call(
+                webhooks.deregister, self.api_client, configuration.NAME, timeout=(2.0, 2.0)
+            )
+        if not last:
             return
-        writes = asyncio.gather(*(r.mark_not_ready() for r in self.runtimes), return_exceptions=True)
-        try:
-            results = await asyncio.wait_for(writes, STOP_WRITES_TIMEOUT)
-        except TimeoutError:
-            _log.warning("Providers not marked not ready: the API server did not answer in time")
-            return
-        for runtime, result in zip(self.runtimes, results, strict=True):
-            if isinstance(result, BaseException):
-                _log.warning(f"Provider {runtime.provider.name} not marked not ready: {result}")
+        futures = {what: asyncio.ensure_future(work) for what, work in last.items()}
+        _, pending = await asyncio.wait(futures.values(), timeout=STOP_WRITES_TIMEOUT)
+        for what, future in futures.items():
+            if future in pending:
+                future.cancel()
+                _log.warning(f"Not done at exit: {what} (the API server did not answer in time)")
+            elif (error := future.exception()) is not None:
+                _log.warning(f"Not done at exit: {what} ({logs.describe(error)})")
+            else:
+                _log.info(f"At exit: {what}")
 
     async def _migrate(self, _: str) -> None:
         summary = await migration.migrate_provider_configs(self.api_client)

@@ -3,15 +3,14 @@
 kopf starts its webhook server only after every start-up handler has finished; the server here
 reports when it listens, and the operator context holds back every write until then. With
 `--register-webhook` the ValidatingWebhookConfiguration is created once the server listens
-(retried with backoff) and removed at exit within a few seconds at most.
+(retried with backoff); the operator context removes it at exit within a few seconds at most.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
-from typing import Any, Final
+from typing import Any
 
 import kopf
 
@@ -23,9 +22,6 @@ from airunway_operator.kube.client import call
 from airunway_operator.reconcile.workqueue import WorkQueue
 
 _log = logging.getLogger("airunway.webhook")
-
-#: Seconds the clean-up may spend removing the loopback registration.
-DEREGISTER_TIMEOUT: Final = 3.0
 
 
 class ReportingServer:
@@ -78,21 +74,3 @@ async def admission_serve(settings: kopf.OperatorSettings, memo: kopf.Memo, **_:
             configuration.url_client_config(ours.webhook_url, files.cafile.read_bytes())
         )
     settings.admission.server = ReportingServer(server, ctx, registration)
-
-
-@kopf.on.cleanup()
-async def admission_deregister(memo: kopf.Memo, **_: Any) -> None:
-    ctx: OperatorContext = memo.context
-    if ctx.webhook_registration is not None:
-        await ctx.webhook_registration.stop()
-    if not ctx.settings.webhook_register:
-        return
-    try:
-        await asyncio.wait_for(
-            call(webhooks.deregister, ctx.api_client, configuration.NAME, timeout=(2.0, 2.0)),
-            DEREGISTER_TIMEOUT,
-        )
-    except Exception as err:
-        _log.warning(f"Webhook configuration {configuration.NAME} not removed: {type(err).__name__}: {err}")
-        return
-    _log.info(f"Removed webhook configuration {configuration.NAME}")

@@ -33,7 +33,7 @@ from airunway_operator.core.events import Event
 from airunway_operator.kube import errors, modeldeployments, objects
 from airunway_operator.kube.client import call
 from airunway_operator.reconcile.cache import ObjectCache, key_of
-from airunway_operator.reconcile.workqueue import WorkQueue
+from airunway_operator.reconcile.workqueue import RetryError, WorkQueue
 from airunway_operator.status import conditions
 from airunway_operator.status.patch import merge_patch
 from providers.base import Manifest, ProbeResult, Provider, RenderContext, TargetKind
@@ -47,7 +47,7 @@ class OwnershipConflictError(Exception):
     """A target with our name exists but belongs to someone else."""
 
 
-class PassFailedError(Exception):
+class PassFailedError(RetryError):
     """A pass recorded a failure in status and must be retried (the queue backs off)."""
 
 

@@ -23,7 +23,10 @@ import random
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Final, Generic, TypeVar
 
+from kubernetes.client.rest import ApiException
+
 from airunway_operator import logs
+from airunway_operator.kube import errors
 
 K = TypeVar("K", bound=Hashable)
 logger = logging.getLogger("airunway.workqueue")
@@ -31,6 +34,10 @@ logger = logging.getLogger("airunway.workqueue")
 BASE_DELAY: Final = 0.5
 MAX_DELAY: Final = 300.0
 JITTER: Final = 0.2
+
+
+class RetryError(Exception):
+    """A pass failed for a reason it has already reported (in status or an Event); retry it."""
 
 
 def backoff(
@@ -179,10 +186,8 @@ class WorkQueue(Generic[K]):
             delay = backoff(failures, base=self._base, cap=self._cap)
             self._dirty.discard(key)  # the retry re-reads the latest state anyway
             self.add_after(key, delay)
-            if logs.is_transient(err):
-                logger.warning(
-                    f"{self.name} {key}: {_one_line(err)}; retry {failures} in {delay:.1f}s",
-                )
+            if logs.is_transient(err) or isinstance(err, (ApiException, RetryError)):
+                logger.warning(f"{self.name} {key}: {_one_line(err)}; retry {failures} in {delay:.1f}s")
             else:
                 logger.error(
                     f"{self.name} {key} failed; retry {failures} in {delay:.1f}s", exc_info=failures == 1
@@ -194,5 +199,7 @@ class WorkQueue(Generic[K]):
 
 
 def _one_line(err: BaseException) -> str:
+    if isinstance(err, ApiException):
+        return f"API server answered {errors.message(err)}"
     text = str(err).strip().splitlines()
     return f"{type(err).__name__}: {text[0][:300]}" if text else type(err).__name__

@@ -1,0 +1,340 @@
+"""The operator never drops work and never hangs: start-up order, refused writes, heartbeat,
+self-healing registration, and a bounded stop whatever the API server does."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes import client
+from kubernetes.client.rest import ApiException
+
+import providers
+from airunway_operator import tls
+from airunway_operator.admission import configuration
+from airunway_operator.api import constants
+from tests.conftest import Cluster
+from tests.operator_process import Operator, free_port, registration_exists
+from tests.support import wait_for
+
+G, V = constants.GROUP, constants.VERSION
+MD_PLURAL, IPC_PLURAL = constants.MODELDEPLOYMENT_PLURAL, constants.PROVIDERCONFIG_PLURAL
+
+
+def _md(name: str) -> dict[str, Any]:
+    return {
+        "apiVersion": f"{G}/{V}",
+        "kind": "ModelDeployment",
+        "metadata": {"name": name},
+        "spec": {
+            "model": {"id": "Qwen/Qwen2.5-0.5B-Instruct"},
+            "engine": {"type": "vllm"},
+            "provider": {"name": "vllm"},
+            "resources": {"gpu": {"count": 1}},
+        },
+    }
+
+
+def _get(cluster: Cluster, namespace: str, name: str) -> dict[str, Any]:
+    body: dict[str, Any] = cluster.custom.get_namespaced_custom_object(G, V, namespace, MD_PLURAL, name)
+    return body
+
+
+def _ipc(cluster: Cluster, name: str) -> dict[str, Any] | None:
+    try:
+        body: dict[str, Any] = cluster.custom.get_cluster_custom_object(G, V, IPC_PLURAL, name)
+    except ApiException as err:
+        if err.status == 404:
+            return None
+        raise
+    return body
+
+
+def _delete_ipc(cluster: Cluster, name: str) -> None:
+    try:
+        cluster.custom.delete_cluster_custom_object(G, V, IPC_PLURAL, name)
+    except ApiException as err:
+        if err.status != 404:
+            raise
+
+
+# ------------------------------------------------------------------ start-up order
+
+
+@pytest.fixture
+def preinstalled_webhook(cluster: Cluster, tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """The webhook configuration of an installed release (failurePolicy: Fail), applied before any
+    operator runs, pointing at a port and certificate the test's operator will use."""
+    port = free_port()
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    files = tls.self_signed(["127.0.0.1", "localhost"], certs)
+    config = configuration.validating_configuration(
+        configuration.url_client_config(f"https://127.0.0.1:{port}", files.cafile.read_bytes())
+    )
+    admission = client.AdmissionregistrationV1Api(cluster.api_client)
+    if registration_exists(cluster.api_client):
+        admission.delete_validating_webhook_configuration(configuration.NAME)
+    admission.create_validating_webhook_configuration(config)
+    try:
+        yield port, certs
+    finally:
+        admission.delete_validating_webhook_configuration(configuration.NAME)
+
+
+def test_first_install_registers_providers_once_its_own_webhook_serves(
+    cluster: Cluster, preinstalled_webhook: tuple[int, Path], tmp_path: Path
+) -> None:
+    port, certs = preinstalled_webhook
+    names = [p.name for p in providers.load_providers()]
+    for name in names:
+        _delete_ipc(cluster, name)
+    wait_for(lambda: all(_ipc(cluster, n) is None for n in names), 30, "the provider configs to go")
+
+    op = Operator(
+        cluster.kubeconfig,
+        tmp_path / "op.log",
+        env={"AIRUNWAY_WEBHOOK_PORT": str(port), "AIRUNWAY_WEBHOOK_CERT_DIR": str(certs)},
+    )
+    op.wait_healthy()
+    # No ModelDeployment event is needed: registration is queued work that starts once our
+    # webhook listens (writes before that would meet failurePolicy: Fail with nothing serving).
+    wait_for(
+        lambda: all((_ipc(cluster, n) or {}).get("status", {}).get("lastHeartbeat") for n in names),
+        60,
+        f"{names} to register through the operator's own webhook",
+    )
+    assert "Provider not registered" not in op.output()
+
+
+# ------------------------------------------------------------------ refused finalizer writes
+
+
+@pytest.fixture
+def finalizer_changes_refused(cluster: Cluster, namespace: str) -> Iterator[str]:
+    """A ValidatingAdmissionPolicy refusing any change of a ModelDeployment's finalizers in
+    `namespace`; yields the binding's name so a test can lift the refusal."""
+    api = client.AdmissionregistrationV1Api(cluster.api_client)
+    name = f"refuse-finalizers-{namespace}"
+    policy = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicy",
+        "metadata": {"name": name},
+        "spec": {
+            "failurePolicy": "Fail",
+            "matchConstraints": {
+                "resourceRules": [
+                    {
+                        "apiGroups": [G],
+                        "apiVersions": [V],
+                        "operations": ["UPDATE"],
+                        "resources": [MD_PLURAL],
+                    }
+                ]
+            },
+            "validations": [
+                {
+                    "expression": "has(object.metadata.finalizers) == has(oldObject.metadata.finalizers) && "
+                    "(!has(object.metadata.finalizers) || "
+                    "object.metadata.finalizers == oldObject.metadata.finalizers)",
+                    "message": "finalizer changes are refused in this namespace (test policy)",
+                }
+            ],
+        },
+    }
+    binding = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicyBinding",
+        "metadata": {"name": name},
+        "spec": {
+            "policyName": name,
+            "validationActions": ["Deny"],
+            "matchResources": {
+                "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}
+            },
+        },
+    }
+    api.create_validating_admission_policy(policy)
+    api.create_validating_admission_policy_binding(binding)
+    probe = _md("policy-probe")
+    probe["spec"].pop("provider")
+    cluster.custom.create_namespaced_custom_object(G, V, namespace, MD_PLURAL, probe)
+
+    def refused() -> bool:
+        patch = {"metadata": {"finalizers": ["example.com/probe"]}}
+        try:
+            cluster.custom.patch_namespaced_custom_object(
+                G, V, namespace, MD_PLURAL, "policy-probe", patch, dry_run="All"
+            )
+        except ApiException as err:
+            return err.status in (400, 403, 422)
+        return False
+
+    wait_for(refused, 30, "the admission policy to take effect")
+    cluster.custom.delete_namespaced_custom_object(G, V, namespace, MD_PLURAL, "policy-probe")
+    try:
+        yield name
+    finally:
+        for delete in (
+            api.delete_validating_admission_policy_binding,
+            api.delete_validating_admission_policy,
+        ):
+            try:
+                delete(name)
+            except ApiException as err:
+                if err.status != 404:
+                    raise
+
+
+def test_a_refused_finalizer_write_still_shows_why_in_status_and_converges_once_allowed(
+    cluster: Cluster, namespace: str, finalizer_changes_refused: str, tmp_path: Path
+) -> None:
+    op = Operator(
+        cluster.kubeconfig, tmp_path / "op.log", "--no-webhook", env={"AIRUNWAY_HEARTBEAT_SECONDS": "0"}
+    )
+    op.wait_healthy()
+    cluster.custom.create_namespaced_custom_object(G, V, namespace, MD_PLURAL, _md("refused"))
+
+    def status_explains() -> dict[str, Any] | None:
+        body = _get(cluster, namespace, "refused")
+        status = body.get("status") or {}
+        conditions = {c["type"]: c for c in status.get("conditions") or ()}
+        if (status.get("provider") or {}).get("name") == "vllm" and "finalizer" in (
+            status.get("message") or ""
+        ):
+            return {
+                "status": status,
+                "conditions": conditions,
+                "finalizers": body["metadata"].get("finalizers"),
+            }
+        return None
+
+    seen = wait_for(status_explains, 60, "status to name the refused finalizer")
+    assert not seen["finalizers"]
+    assert "Validated" in seen["conditions"] or "ProviderSelected" in seen["conditions"], seen
+    assert "refused in this namespace" in seen["status"]["message"]
+
+    # Lift the refusal; nothing touches the ModelDeployment: the retries alone converge it.
+    client.AdmissionregistrationV1Api(cluster.api_client).delete_validating_admission_policy_binding(
+        finalizer_changes_refused
+    )
+    generation = _get(cluster, namespace, "refused")["metadata"]["generation"]
+
+    def converged() -> dict[str, Any] | None:
+        body = _get(cluster, namespace, "refused")
+        running = (body.get("status") or {}).get("phase") == "Running"
+        return body if running and "airunway.ai/core" in (body["metadata"].get("finalizers") or ()) else None
+
+    body = wait_for(converged, 120, "the ModelDeployment to converge after the refusal ends")
+    assert body["metadata"]["generation"] == generation
+    assert "airunway.ai/vllm-provider" in body["metadata"]["finalizers"]
+
+
+# ------------------------------------------------------------------ heartbeat and self-heal
+
+
+def test_providers_refresh_their_heartbeat_and_recreate_a_deleted_config_at_once(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    op = Operator(
+        cluster.kubeconfig,
+        tmp_path / "op.log",
+        "--no-core",
+        "--providers",
+        "vllm",
+        "--no-webhook",
+        env={"AIRUNWAY_HEARTBEAT_SECONDS": "1"},
+    )
+    op.wait_healthy()
+    first = wait_for(
+        lambda: ((_ipc(cluster, "vllm") or {}).get("status") or {}).get("lastHeartbeat"), 30, "a heartbeat"
+    )
+    wait_for(
+        lambda: ((_ipc(cluster, "vllm") or {}).get("status") or {}).get("lastHeartbeat") not in (None, first),
+        30,
+        "the heartbeat to advance",
+    )
+
+    uid = (_ipc(cluster, "vllm") or {})["metadata"]["uid"]
+    _delete_ipc(cluster, "vllm")
+
+    def recreated() -> dict[str, Any] | None:
+        body = _ipc(cluster, "vllm")
+        return body if body is not None and body["metadata"]["uid"] != uid else None
+
+    body = wait_for(recreated, 30, "the deleted InferenceProviderConfig to be re-created by its provider")
+    vllm = next(p for p in providers.load_providers() if p.name == "vllm")
+    assert body["spec"] == vllm.config("any")["spec"]
+
+
+# ------------------------------------------------------------------ bounded stop
+
+
+class _SilentServer:
+    """Accepts TCP connections on loopback and never answers: an API server that hangs."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = int(self.sock.getsockname()[1])
+        self.conns: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(conn)
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.conns:
+            conn.close()
+
+
+def _kubeconfig(path: Path, port: int) -> Path:
+    path.write_text(
+        f"""apiVersion: v1
+kind: Config
+clusters:
+- name: gone
+  cluster: {{server: "https://127.0.0.1:{port}", insecure-skip-tls-verify: true}}
+users:
+- name: gone
+  user: {{token: "x"}}
+contexts:
+- name: airunway-gone
+  context: {{cluster: gone, user: gone}}
+current-context: airunway-gone
+"""
+    )
+    return path
+
+
+@pytest.mark.parametrize("api_server", ["hangs", "refuses"])
+def test_sigterm_stops_the_operator_in_bounded_time_whatever_the_api_server_does(
+    tmp_path: Path, api_server: str
+) -> None:
+    silent = _SilentServer()
+    port = silent.port if api_server == "hangs" else free_port()
+    if api_server == "refuses":
+        silent.close()
+    try:
+        op = Operator(_kubeconfig(tmp_path / "kubeconfig", port), tmp_path / "op.log", "--register-webhook")
+        op.wait_healthy()
+        time.sleep(2)  # let watches, registration and webhook registration start and block
+        op.proc.terminate()
+        code = op.proc.wait(timeout=30)  # a deadline, not a measurement: the bound is 10 s
+    finally:
+        silent.close()
+    assert code == 0, op.output()
+    assert "Operator stopped" in op.output()
