@@ -189,3 +189,32 @@ def test_a_restarted_controller_manager_runs_its_controllers_again(faulty: plane
 
     # The service-account controller of the new kube-controller-manager creates it.
     wait_for(default_account, 120, "the restarted kube-controller-manager to create the default account")
+
+
+# ---------------------------------------------------------------- liveness right after exec
+
+
+def test_a_component_counts_as_running_right_after_a_cold_exec(tmp_path: Path) -> None:
+    """With a cold page cache /proc/<pid>/cmdline of a just-exec'd binary is usually still empty;
+    a plane judged from its pid files must count the process as running anyway."""
+    _require_binaries()
+    layout = plane.alternate_layout(tmp_path / "plane", plane.free_port_offset(COLD_START_OFFSET))
+    etcd = str(binaries.find()["etcd"])
+    url = layout.etcd_url
+    argv = [
+        etcd,
+        f"--data-dir={tmp_path / 'data'}",
+        f"--listen-client-urls={url}",
+        f"--advertise-client-urls={url}",
+    ]
+    argv.append(f"--listen-peer-urls=http://127.0.0.1:{layout.ports.etcd_peer}")
+    _drop_caches()
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        plane._record(layout, "etcd", proc.pid, argv)
+        assert plane.status(layout)["etcd"] == proc.pid
+    finally:
+        proc.kill()
+        proc.wait()
