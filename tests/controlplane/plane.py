@@ -1,5 +1,5 @@
 """Start, reuse and stop the local control plane: etcd, kube-apiserver, kube-controller-manager,
-kube-scheduler and kwok, as plain processes on loopback; plus the fault injection tests use.
+kube-scheduler and kwok, as plain processes on loopback; and break them on purpose for fault tests.
 
 A `Layout` says where one plane keeps its state (PKI, kubeconfigs, logs, pid files) and which
 ports it binds; etcd's data lives on /dev/shm when available. The default layout is
@@ -224,14 +224,38 @@ def _exit_code(layout: Layout, name: str) -> int | None:
     return None if handle is None else handle.poll()
 
 
+def _live_task(pid: int) -> tuple[int, str] | None:
+    """A thread of process `pid` that has not exited, with its state letter; None when none is left.
+
+    A multi-threaded process killed by a signal can show its leader as a zombie while its other
+    threads still exit, holding its files and sockets: it counts as live until the last is gone.
+    """
+    fields = _stat_fields(pid)
+    if fields is None or fields[0] not in "ZX":
+        return None if fields is None else (pid, fields[0])
+    try:
+        tids = [int(tid) for tid in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        return None
+    for tid in tids:
+        try:
+            state = Path(f"/proc/{pid}/task/{tid}/stat").read_text().rpartition(")")[2].split()[0]
+        except OSError:
+            continue
+        if state not in "ZX":
+            return tid, state
+    return None
+
+
 def _group_states(pgid: int) -> dict[int, str]:
-    """State letter of every live (non-zombie) process of process group `pgid`."""
+    """State letter of every live process of process group `pgid`."""
     states = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             fields = _stat_fields(int(entry.name))
-            if fields is not None and int(fields[2]) == pgid and fields[0] not in "ZX":
-                states[int(entry.name)] = fields[0]
+            live = _live_task(int(entry.name)) if fields is not None and int(fields[2]) == pgid else None
+            if live is not None:
+                states[int(entry.name)] = live[1]
     return states
 
 
@@ -586,14 +610,15 @@ def processes(layout: Layout) -> list[int]:
     state = str(layout.state.resolve())
     found = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            try:
-                cwd = os.readlink(entry / "cwd")
-            except OSError:
-                continue
-            fields = _stat_fields(int(entry.name))
-            if cwd == state and fields is not None and fields[0] not in "ZX":
-                found.append(int(entry.name))
+        live = _live_task(int(entry.name)) if entry.name.isdigit() else None
+        if live is None or int(entry.name) == os.getpid():
+            continue
+        try:
+            cwd = os.readlink(entry / "task" / str(live[0]) / "cwd")
+        except OSError:
+            continue
+        if cwd == state:
+            found.append(int(entry.name))
     return found
 
 

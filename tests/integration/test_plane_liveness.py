@@ -44,6 +44,20 @@ http.server.HTTPServer(("127.0.0.1", int(url.rsplit(":", 1)[1])), Health).serve_
 """
 _FAILING_APISERVER = '#!/bin/sh\necho "kube-apiserver refused to start in $STAND_IN_RUN"\nexit 3\n'
 _SLEEPER = "#!/bin/sh\nexec sleep 300\n"
+# Listens on a port, then its main (leader) thread exits while another thread lives on: the leader
+# shows as a zombie although the process still holds the socket, as while a killed Go binary's
+# threads exit one by one.
+_LEADER_EXITS_FIRST = """#!{python}
+import ctypes, socket, sys, threading, time
+
+sock = socket.socket()
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+sock.bind(("127.0.0.1", int(sys.argv[1])))
+sock.listen()
+threading.Thread(target=time.sleep, args=(300,)).start()
+print("listening", flush=True)
+ctypes.CDLL(None).pthread_exit(None)
+"""
 
 
 def _stand_in_binaries(directory: Path) -> Path:
@@ -146,3 +160,27 @@ def test_the_default_layout_keeps_todays_ports_unless_an_offset_is_set(
     assert plane.default_layout().ports.values() == (12379, 12380, 16443, 10257, 10259)
     monkeypatch.setenv("AIRUNWAY_TESTENV_PORT_OFFSET", "100")
     assert plane.default_layout().ports.apiserver == 16543
+
+
+def test_a_process_counts_until_its_last_thread_is_gone_and_only_then_frees_its_port(tmp_path: Path) -> None:
+    layout = plane.alternate_layout(tmp_path / "plane", plane.free_port_offset(PORT_OFFSET))
+    layout.state.mkdir(parents=True)
+    script = tmp_path / "leader-exits-first"
+    script.write_text(_LEADER_EXITS_FIRST.format(python=sys.executable))
+    script.chmod(0o755)
+    port = layout.ports.etcd_client
+    proc = subprocess.Popen(
+        [str(script), str(port)], cwd=layout.state, stdout=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == b"listening\n"
+        wait_for(lambda: _state_letter(proc.pid) == "Z", 10, "the leader thread to exit")
+        assert plane.busy_ports(layout) == [port]
+        assert plane.processes(layout) == [proc.pid]
+        os.killpg(proc.pid, signal.SIGKILL)
+        wait_for(lambda: not plane.processes(layout), 30, "the killed process to be gone")
+        assert plane.busy_ports(layout) == []
+    finally:
+        proc.kill()
+        proc.wait()
