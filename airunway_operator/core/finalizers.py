@@ -2,8 +2,10 @@
 
 The core's own finalizer goes as soon as its clean-up is done. A provider's finalizer
 (`airunway.ai/<provider>-provider`) is the provider's business while that provider runs; when its
-InferenceProviderConfig is gone or not ready, the core removes the finalizer once the timeout since
-`deletionTimestamp` has passed, with a Warning Event, so deletion always completes. Pure.
+InferenceProviderConfig is gone, not ready, or its heartbeat is older than `STALE_AFTER` (the
+provider process died without saying so; upstream's staleness rule), the core removes the
+finalizer once the timeout since `deletionTimestamp` has passed, with a Warning Event, so deletion
+always completes. Pure.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
 
 from airunway_operator.api.providerconfig import InferenceProviderConfig
 from airunway_operator.core.events import Event
 
 CORE: Final = "airunway.ai/core"
+#: A provider whose `status.lastHeartbeat` is older than this is not running (upstream: 180 s).
+STALE_AFTER: Final = 180.0
 _PROVIDER_FINALIZER: Final = re.compile(r"^airunway\.ai/(?P<provider>[a-z0-9.-]+)-provider$")
 
 
@@ -29,13 +34,27 @@ class ReleasePlan:
     wake_after: float | None = None
 
 
-def _is_running(provider: str, configs: Sequence[InferenceProviderConfig]) -> bool:
+def _fresh_for(
+    provider: str, configs: Sequence[InferenceProviderConfig], now: datetime | None
+) -> float | None:
+    """Seconds the provider still counts as running (ready, heartbeat not stale), or None if it
+    does not. Without `now` or a heartbeat, readiness alone decides (forever)."""
     config = next((c for c in configs if c.metadata.name == provider), None)
-    return config is not None and config.status is not None and bool(config.status.ready)
+    if config is None or config.status is None or not config.status.ready:
+        return None
+    beat = config.status.last_heartbeat
+    if now is None or beat is None:
+        return float("inf")
+    left = STALE_AFTER - (now - beat).total_seconds()
+    return left if left > 0 else None
 
 
 def plan_release(
-    present: Sequence[str], configs: Sequence[InferenceProviderConfig], elapsed: float, timeout: float
+    present: Sequence[str],
+    configs: Sequence[InferenceProviderConfig],
+    elapsed: float,
+    timeout: float,
+    now: datetime | None = None,
 ) -> ReleasePlan:
     keep: list[str] = []
     events: list[Event] = []
@@ -45,8 +64,13 @@ def plan_release(
             events.append(Event("Normal", "Deleted", "Core controller finished its clean-up"))
             continue
         match = _PROVIDER_FINALIZER.match(finalizer)
-        if match is None or _is_running(match["provider"], configs):
+        fresh = None if match is None else _fresh_for(match["provider"], configs, now)
+        if match is None or fresh is not None:
             keep.append(finalizer)
+            if fresh is not None and fresh != float("inf"):
+                # Look again when the heartbeat would go stale (no event says a process died).
+                wake = max(fresh, timeout - elapsed)
+                wake_after = wake if wake_after is None else min(wake_after, wake)
             continue
         if elapsed >= timeout:
             message = (

@@ -186,7 +186,7 @@ class CoreReconciler:
         deleted_at = md.metadata.deletion_timestamp
         assert deleted_at is not None
         elapsed = (datetime.now(UTC) - deleted_at).total_seconds()
-        plan = finalizers.plan_release(present, configs, elapsed, self._timeout)
+        plan = finalizers.plan_release(present, configs, elapsed, self._timeout, datetime.now(UTC))
         if plan.keep == present:
             self._wake_at(key_of(body), plan.wake_after)
             return

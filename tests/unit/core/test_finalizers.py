@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from airunway_operator.api.providerconfig import InferenceProviderConfig
 from airunway_operator.core import finalizers
 
@@ -36,3 +38,27 @@ def test_gone_or_unready_provider_finalizer_is_removed_after_the_timeout_with_a_
     assert plan.keep == ()
     assert {(e.type, e.reason) for e in plan.events} == {("Warning", "FinalizerTimeout")}
     assert "kaito" in plan.events[0].message
+
+
+NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+
+
+def beating(name: str, seconds_ago: float) -> InferenceProviderConfig:
+    beat = (NOW - timedelta(seconds=seconds_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return InferenceProviderConfig.parse(
+        {"metadata": {"name": name}, "spec": {}, "status": {"ready": True, "lastHeartbeat": beat}}
+    )
+
+
+def test_a_provider_with_a_stale_heartbeat_counts_as_gone() -> None:
+    present = ["airunway.ai/vllm-provider"]
+    plan = finalizers.plan_release(present, [beating("vllm", 181)], elapsed=301, timeout=300, now=NOW)
+    assert plan.keep == ()
+    assert [e.reason for e in plan.events] == ["FinalizerTimeout"]
+
+
+def test_a_beating_provider_keeps_its_finalizer_and_is_looked_at_again_when_it_could_go_stale() -> None:
+    present = ["airunway.ai/vllm-provider"]
+    plan = finalizers.plan_release(present, [beating("vllm", 30)], elapsed=301, timeout=300, now=NOW)
+    assert plan.keep == ("airunway.ai/vllm-provider",)
+    assert plan.wake_after == 150
