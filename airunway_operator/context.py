@@ -32,6 +32,7 @@ from airunway_operator.reconcile import migration
 from airunway_operator.reconcile.cache import ObjectCache, key_of
 from airunway_operator.reconcile.core import CoreReconciler
 from airunway_operator.reconcile.provider import ProviderRuntime
+from airunway_operator.reconcile.providerconfig_status import RulesStatusWriter
 from airunway_operator.reconcile.workqueue import WorkQueue
 from airunway_operator.settings import Settings
 from providers.base import Provider
@@ -69,6 +70,7 @@ class OperatorContext:
     #: Set once this process's admission webhook listens (or at once when it serves none).
     webhook_serving: asyncio.Event = field(default_factory=asyncio.Event)
     migration: WorkQueue[str] | None = None
+    rules_status: RulesStatusWriter | None = None
     webhook_registration: WorkQueue[str] | None = None
     _starter: asyncio.Task[None] | None = None
 
@@ -89,6 +91,7 @@ class OperatorContext:
                 selector_enabled=settings.provider_selector,
             )
             ctx.migration = WorkQueue("migration", ctx._migrate, workers=1)
+            ctx.rules_status = RulesStatusWriter(api_client)
         ctx.runtimes = tuple(
             ProviderRuntime(
                 provider,
@@ -148,6 +151,8 @@ class OperatorContext:
         if self.migration is not None:
             self.migration.start()
             self.migration.add("legacy-inferenceproviderconfigs")
+        if self.rules_status is not None:
+            self.rules_status.queue.start()
         if self.core is not None:
             self.core.start()
         _log.info(
@@ -161,7 +166,13 @@ class OperatorContext:
         if self._starter is not None:
             self._starter.cancel()
         queues = [r.stop() for r in self.runtimes]
-        for queue in (self.core.queue if self.core else None, self.migration, self.webhook_registration):
+        rules = self.rules_status.queue if self.rules_status else None
+        for queue in (
+            self.core.queue if self.core else None,
+            self.migration,
+            self.webhook_registration,
+            rules,
+        ):
             if queue is not None:
                 queues.append(queue.stop())
         await asyncio.gather(*queues, return_exceptions=True)

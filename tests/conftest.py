@@ -107,7 +107,12 @@ def operator_logs_without_tracebacks() -> Iterator[None]:
     yield
     found = []
     for op in operator_process.STARTED:
+        running = op.proc.poll() is None
         op.kill()
         found += [f"{op.log}:\n{tb}" for tb in operator_process.tracebacks(op.output())]
+        if running and op.registers_webhook:
+            # A killed operator leaves its loopback registration (failurePolicy Fail) behind.
+            with config.new_client_from_config(str(op.kubeconfig)) as api_client:
+                operator_process.deregister(api_client)
     operator_process.STARTED.clear()
     assert not found, "operator logged tracebacks:\n" + "\n\n".join(found)

@@ -73,6 +73,8 @@ class Operator:
         self.webhook_port = free_port()
         self.metrics_port = free_port()
         self.log = log
+        self.kubeconfig = kubeconfig
+        self.registers_webhook = "--register-webhook" in args
         env = {
             **os.environ,
             "KUBECONFIG": str(kubeconfig),

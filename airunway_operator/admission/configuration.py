@@ -57,12 +57,14 @@ def url_client_config(base_url: str, ca_bundle: bytes) -> ClientConfig:
     return build
 
 
-def _webhook(name: str, path: str, plural: str, scope: str, client_config: ClientConfig) -> dict[str, Any]:
+def _webhook(
+    name: str, path: str, plural: str, scope: str, client_config: ClientConfig, failure_policy: str = "Fail"
+) -> dict[str, Any]:
     return {
         "name": name,
         "admissionReviewVersions": ["v1"],
         "clientConfig": client_config(path),
-        "failurePolicy": "Fail",
+        "failurePolicy": failure_policy,
         "sideEffects": "None",
         "timeoutSeconds": TIMEOUT_SECONDS,
         "matchPolicy": "Equivalent",
@@ -93,8 +95,15 @@ def validating_configuration(
         "Namespaced",
         client_config,
     )
+    # The InferenceProviderConfig webhook only ever warns (it admits what upstream admits), so
+    # while no operator serves it nothing must be refused: failurePolicy Ignore.
     ipc = _webhook(
-        PROVIDERCONFIG_WEBHOOK, PROVIDERCONFIG_PATH, constants.PROVIDERCONFIG_PLURAL, "Cluster", client_config
+        PROVIDERCONFIG_WEBHOOK,
+        PROVIDERCONFIG_PATH,
+        constants.PROVIDERCONFIG_PLURAL,
+        "Cluster",
+        client_config,
+        failure_policy="Ignore",
     )
     return {
         "apiVersion": "admissionregistration.k8s.io/v1",

@@ -293,13 +293,13 @@ MODEL: Final[list[JsonDict]] = [
     ),
     cel_rule(
         f"!({_has_volumes('oldSelf')}) || !{_volumes('oldSelf')}.exists(o, {_OLD_MANAGED_REMOVED})",
-        "a managed storage volume (one with size) cannot be removed: it owns a PersistentVolumeClaim;"
-        " delete the ModelDeployment to clean up managed storage",
+        "a managed storage volume (one with size) is immutable and cannot be removed: it owns a"
+        " PersistentVolumeClaim; delete the ModelDeployment to clean up managed storage",
         ".storage.volumes",
         reason=REASON_FORBIDDEN,
         message_expression=(
             f"{_volumes('oldSelf')}.transformList(i, o, {_OLD_MANAGED_REMOVED}, 'managed storage volume '"
-            " + o.name + ' cannot be removed (it owns a PersistentVolumeClaim);"
+            " + o.name + ' is immutable and cannot be removed (it owns a PersistentVolumeClaim);"
             " delete the ModelDeployment to clean up managed storage')[0]"
         ),
     ),
@@ -410,7 +410,7 @@ VOLUME: Final[list[JsonDict]] = [
     ),
     cel_rule(
         f"!has(oldSelf.size) || !has(self.size) || {_same_size('self', 'oldSelf')}",
-        "size of a managed storage volume cannot change (sizes are compared by value, 1Gi equals"
+        "size of a managed storage volume is immutable (sizes are compared by value, 1Gi equals"
         " 1024Mi); delete the ModelDeployment to change managed storage",
         ".size",
     ),

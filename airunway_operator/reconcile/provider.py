@@ -74,6 +74,7 @@ class ProviderRuntime:
         self._heartbeat = heartbeat_seconds
         self._last_probe: ProbeResult | None = None
         self._registered_status: dict[str, Any] = {}
+        self._registered_version = 0
         self._last_write = 0.0
         self.queue: WorkQueue[str] = WorkQueue(f"{provider.name}-provider", self._process)
         self.registration: WorkQueue[str] = WorkQueue(
@@ -105,12 +106,24 @@ class ProviderRuntime:
 
     # ---------------------------------------------------------------- registration
 
+    def _remember(self, body: Mapping[str, Any]) -> None:
+        """Keep the newest known status of our config (others write conditions to it too)."""
+        try:
+            version = int((body.get("metadata") or {}).get("resourceVersion") or 0)
+        except (TypeError, ValueError):
+            version = 0
+        if version >= self._registered_version:
+            self._registered_version = version
+            self._registered_status = dict(body.get("status") or {})
+
     def config_changed(self, event: str, body: Mapping[str, Any] | None) -> None:
         """A watch event of our own InferenceProviderConfig: re-register when it was deleted or
         when its spec no longer says what we register (heartbeat echoes cost nothing)."""
         if event == "DELETED" or body is None:
+            self._registered_version = 0
             self.registration.add(self.config_name)
             return
+        self._remember(body)
         if body.get("spec") != self.provider.config(self._version).get("spec"):
             self.registration.add(self.config_name)
 
@@ -154,7 +167,7 @@ class ProviderRuntime:
                 patch = {"metadata": {"annotations": annotations}, "spec": body.get("spec")}
                 current = await call(api.patch_cluster_custom_object, g, v, plural, name, patch)
                 logger.info(f"Updated InferenceProviderConfig {name}")
-        self._registered_status = dict(current.get("status") or {})
+        self._remember(current)
         probe = await self.probe() if ready else None
         await self._write_registration_status(ready and (probe is None or probe.healthy), probe)
 
@@ -180,12 +193,14 @@ class ProviderRuntime:
         if all(previous.get(key) == value for key, value in status.items()) and not (heartbeat_due and ready):
             return
         status["lastHeartbeat"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        patch: dict[str, Any] = {"status": status}
+        if "conditions" in status and self._registered_version:
+            # A merge patch replaces the whole list: never drop a condition someone else just wrote.
+            patch["metadata"] = {"resourceVersion": str(self._registered_version)}
         api = client.CustomObjectsApi(self._api)
         g, v, plural = constants.GROUP, constants.VERSION, constants.PROVIDERCONFIG_PLURAL
-        await call(
-            api.patch_cluster_custom_object_status, g, v, plural, self.provider.name, {"status": status}
-        )
-        self._registered_status = {**previous, **status}
+        written = await call(api.patch_cluster_custom_object_status, g, v, plural, self.provider.name, patch)
+        self._remember(written)
         self._last_write = time.monotonic()
 
     async def probe(self) -> ProbeResult | None:

@@ -88,9 +88,14 @@ def preinstalled_webhook(cluster: Cluster, tmp_path: Path) -> Iterator[tuple[int
 
 
 def test_first_install_registers_providers_once_its_own_webhook_serves(
-    cluster: Cluster, preinstalled_webhook: tuple[int, Path], tmp_path: Path
+    cluster: Cluster, namespace: str, preinstalled_webhook: tuple[int, Path], tmp_path: Path
 ) -> None:
     port, certs = preinstalled_webhook
+    # Applied while nothing serves the webhook: a dry run shows creates are refused (Fail) ...
+    with pytest.raises(ApiException):
+        cluster.custom.create_namespaced_custom_object(
+            G, V, namespace, MD_PLURAL, _md("early"), dry_run="All"
+        )
     names = [p.name for p in providers.load_providers()]
     for name in names:
         _delete_ipc(cluster, name)
@@ -110,6 +115,48 @@ def test_first_install_registers_providers_once_its_own_webhook_serves(
         f"{names} to register through the operator's own webhook",
     )
     assert "Provider not registered" not in op.output()
+    # ... and once it serves, a ModelDeployment goes all the way (finalizer writes pass the webhook).
+    cluster.custom.create_namespaced_custom_object(G, V, namespace, MD_PLURAL, _md("early"))
+    wait_for(
+        lambda: (
+            (_get(cluster, namespace, "early").get("status") or {}).get("phase") == "Running"
+            and "airunway.ai/core" in (_get(cluster, namespace, "early")["metadata"].get("finalizers") or ())
+        ),
+        90,
+        "the ModelDeployment to run behind the operator's own webhook",
+    )
+
+
+def test_a_providerconfig_with_bad_cel_is_admitted_and_reported_on_its_status(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    op = Operator(cluster.kubeconfig, tmp_path / "op.log", "--providers", "none", "--register-webhook")
+    op.wait_healthy()
+    name = f"typo-{tmp_path.name[-8:].lower().replace('_', '-')}"
+    body = {
+        "apiVersion": f"{G}/{V}",
+        "kind": "InferenceProviderConfig",
+        "metadata": {"name": name},
+        "spec": {"selectionRules": [{"condition": "spec.model.id ==", "priority": 5}]},
+    }
+    cluster.custom.create_cluster_custom_object(G, V, IPC_PLURAL, body)
+    try:
+
+        def reported() -> dict[str, Any] | None:
+            conditions = ((_ipc(cluster, name) or {}).get("status") or {}).get("conditions") or []
+            return next((c for c in conditions if c["type"] == "SelectionRulesValid"), None)
+
+        condition = wait_for(reported, 30, "SelectionRulesValid on the InferenceProviderConfig")
+        assert (condition["status"], condition["reason"]) == ("False", "InvalidSelectionRule")
+        assert "selectionRules[0]" in condition["message"]
+
+        fixed = {"spec": {"selectionRules": [{"condition": "spec.model.id != ''", "priority": 5}]}}
+        cluster.custom.patch_cluster_custom_object(G, V, IPC_PLURAL, name, fixed)
+        wait_for(
+            lambda: (reported() or {}).get("reason") == "RulesCompiled", 30, "the condition to follow the fix"
+        )
+    finally:
+        _delete_ipc(cluster, name)
 
 
 # ------------------------------------------------------------------ refused finalizer writes

@@ -13,12 +13,14 @@ def test_committed_manifest_is_generated_from_the_code() -> None:
     assert configuration.main(["--check"]) == 0
 
 
-def test_shipped_configuration_fails_closed_and_skips_objects_being_deleted() -> None:
+def test_shipped_configuration_fails_closed_for_modeldeployments_and_skips_objects_being_deleted() -> None:
     config = yaml.safe_load(configuration.MANIFEST.read_text())
     hook, ipc_hook = config["webhooks"]
     assert ipc_hook["rules"][0]["resources"] == ["inferenceproviderconfigs"]
     assert ipc_hook["rules"][0]["scope"] == "Cluster"
     assert ipc_hook["matchConditions"] == [configuration.SKIP_DELETING]
+    # It only ever warns, so an operator that is down must not block provider configs.
+    assert ipc_hook["failurePolicy"] == "Ignore"
     assert config["metadata"]["name"] == "airunway-validating-webhook-configuration"
     assert hook["name"] == "vmodeldeployment-v1alpha1.kb.io"
     assert hook["failurePolicy"] == "Fail"
