@@ -161,7 +161,9 @@ def test_delete_after_the_target_crd_was_removed(
     fault_plane: FaultPlane, namespace: str, operators: Operators, kaito_controller: None
 ) -> None:
     operators.start("--no-webhook", env={"AIRUNWAY_FINALIZER_TIMEOUT_SECONDS": FINALIZER_TIMEOUT})
-    fault_plane.custom.create_namespaced_custom_object(G, V, namespace, MD, workload.md_body("k", "kaito"))
+    fault_plane.custom.create_namespaced_custom_object(
+        G, V, namespace, MD, workload.md_body("k", "kaito", "Qwen/Qwen3-0.6B")
+    )
     wait_for(lambda: _workspace(fault_plane, namespace, "k"), 90, "the KAITO Workspace")
     wait_for(
         lambda: (

@@ -35,13 +35,14 @@ def figure(test: str, what: str, seconds: float, count: int) -> None:
     print(f"{FIGURE} {test}: {what}: {seconds:.1f} s for {count} ModelDeployments", flush=True)
 
 
-def md_body(name: str, provider: str = "vllm") -> dict[str, Any]:
+def md_body(name: str, provider: str = "vllm", model: str = "Qwen/Qwen2.5-0.5B-Instruct") -> dict[str, Any]:
+    """One GPU, one replica: Direct vLLM runs it on a kwok GPU node."""
     return {
         "apiVersion": f"{G}/{V}",
         "kind": "ModelDeployment",
         "metadata": {"name": name},
         "spec": {
-            "model": {"id": "Qwen/Qwen2.5-0.5B-Instruct" if provider == "vllm" else "Qwen/Qwen3-0.6B"},
+            "model": {"id": model},
             "engine": {"type": "vllm"},
             "provider": {"name": provider},
             "resources": {"gpu": {"count": 1}},
