@@ -71,6 +71,7 @@ class OperatorContext:
     webhook_serving: asyncio.Event = field(default_factory=asyncio.Event)
     migration: WorkQueue[str] | None = None
     rules_status: RulesStatusWriter | None = None
+    events: EventPoster | None = None
     webhook_registration: WorkQueue[str] | None = None
     _starter: asyncio.Task[None] | None = None
 
@@ -79,7 +80,7 @@ class OperatorContext:
         cls, settings: Settings, api_client: client.ApiClient, enabled: tuple[Provider, ...]
     ) -> OperatorContext:
         ctx = cls(settings=settings, api_client=api_client, enabled_providers=enabled)
-        events = EventPoster(api_client)
+        events = ctx.events = EventPoster(api_client)
         if settings.core:
             ctx.core = CoreReconciler(
                 api_client,
@@ -176,6 +177,8 @@ class OperatorContext:
             if queue is not None:
                 queues.append(queue.stop())
         await asyncio.gather(*queues, return_exceptions=True)
+        if self.events is not None:
+            self.events.close()
         last: dict[str, Coroutine[Any, Any, None]] = {
             f"provider {r.provider.name} marked not ready": r.mark_not_ready() for r in self.runtimes
         }

@@ -14,7 +14,6 @@ import logging
 import socket
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +31,7 @@ from airunway_operator.core.events import (
     Increment,
 )
 from airunway_operator.kube import errors
+from airunway_operator.kube.client import DaemonExecutor
 
 logger = logging.getLogger("airunway.events")
 COMPONENT = "airunway-operator"
@@ -106,13 +106,18 @@ class EventPoster:
         self._slots: dict[EventKey, _Slot] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         # A pool of their own, so Events never queue ahead of the writes that deploy models.
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="events")
+        self._pool = DaemonExecutor(2, "events")
 
     def post(self, body: Mapping[str, Any], event: Event) -> None:
         """Queue one Event for `body`; returns at once."""
         task = asyncio.get_running_loop().create_task(self._post(manifest(body, event, datetime.now(UTC))))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def close(self) -> None:
+        """Abandon Events still queued (at exit: they are informational, stopping is not)."""
+        for task in list(self._tasks):
+            task.cancel()
 
     async def drain(self) -> None:
         """Wait until every Event queued so far has been posted (or given up)."""
