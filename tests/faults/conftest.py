@@ -85,7 +85,9 @@ def _grant_operator_user(api_client: client.ApiClient) -> None:
 
 @pytest.fixture(scope="session")
 def fault_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultPlane]:
-    layout = plane.alternate_layout(tmp_path_factory.mktemp("fault-plane"), PORT_OFFSET)
+    layout = plane.alternate_layout(
+        tmp_path_factory.mktemp("fault-plane"), plane.free_port_offset(PORT_OFFSET)
+    )
     # Enough GPUs for the largest test plus the pods of the previous one still being deleted.
     gpu_nodes = math.ceil(2 * workload.scale(40) / nodes.GPU_PER_NODE) + 1
     try:

@@ -12,7 +12,6 @@ import pytest
 from airunway_operator.reconcile import workqueue
 from airunway_operator.reconcile.workqueue import WorkQueue
 
-
 T = TypeVar("T")
 
 
