@@ -23,23 +23,13 @@ from airunway_operator.api import constants
 from benchmarks import audit
 from tests.controlplane import install, plane
 from tests.operator_process import Operator, deregister, webhook_answers
-from tests.support import wait_for
+from tests.support import vllm_md, wait_for
 
 G, V, MD = constants.GROUP, constants.VERSION, constants.MODELDEPLOYMENT_PLURAL
 
 
 def _md(name: str) -> dict[str, Any]:
-    return {
-        "apiVersion": f"{G}/{V}",
-        "kind": "ModelDeployment",
-        "metadata": {"name": name},
-        "spec": {
-            "model": {"id": "Qwen/Qwen2.5-0.5B-Instruct"},
-            "engine": {"type": "vllm"},
-            "provider": {"name": "vllm"},
-            "resources": {"gpu": {"count": 1}},
-        },
-    }
+    return vllm_md(name)
 
 
 def _watch_deployments(

@@ -11,6 +11,27 @@ import yaml
 
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[1]
+MODEL_ID = "Qwen/Qwen2.5-0.5B-Instruct"
+
+
+def vllm_md(
+    name: str, *, provider: str = "vllm", model: str = MODEL_ID, replicas: int | None = None
+) -> dict[str, Any]:
+    """A vLLM ModelDeployment with one GPU: Direct vLLM runs it on a kwok GPU node of the local plane."""
+    spec: dict[str, Any] = {
+        "model": {"id": model},
+        "engine": {"type": "vllm"},
+        "provider": {"name": provider},
+        "resources": {"gpu": {"count": 1}},
+    }
+    if replicas is not None:
+        spec["scaling"] = {"replicas": replicas}
+    return {
+        "apiVersion": "airunway.ai/v1alpha1",
+        "kind": "ModelDeployment",
+        "metadata": {"name": name},
+        "spec": spec,
+    }
 
 
 def wait_for(predicate: Callable[[], T | None], timeout: float, what: str, interval: float = 0.2) -> T:

@@ -15,7 +15,7 @@ from kubernetes.client.rest import ApiException
 from airunway_operator.api import constants
 from tests.conftest import Cluster
 from tests.operator_process import Operator
-from tests.support import wait_for
+from tests.support import vllm_md, wait_for
 
 G, V, MD = constants.GROUP, constants.VERSION, constants.MODELDEPLOYMENT_PLURAL
 
@@ -30,18 +30,7 @@ def operator(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 def md_body(name: str, replicas: int = 1) -> dict[str, Any]:
-    return {
-        "apiVersion": f"{G}/{V}",
-        "kind": "ModelDeployment",
-        "metadata": {"name": name},
-        "spec": {
-            "model": {"id": "Qwen/Qwen2.5-0.5B-Instruct"},
-            "engine": {"type": "vllm"},
-            "provider": {"name": "vllm"},
-            "resources": {"gpu": {"count": 1}},
-            "scaling": {"replicas": replicas},
-        },
-    }
+    return vllm_md(name, replicas=replicas)
 
 
 def get(cluster: Cluster, namespace: str, name: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
 from airunway_operator.api import constants
+from tests.conftest import Cluster
 from tests.controlplane import binaries, install, nodes, plane
 from tests.faults import workload
 from tests.operator_process import Operator
@@ -39,15 +40,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @dataclass(frozen=True)
-class FaultPlane:
+class FaultPlane(Cluster):
     """The fault tests' own control plane, with our CRDs installed."""
 
     layout: plane.Layout
-    api_client: client.ApiClient
-
-    @property
-    def kubeconfig(self) -> Path:
-        return self.layout.kubeconfig
 
     @property
     def operator_kubeconfig(self) -> Path:
@@ -56,18 +52,6 @@ class FaultPlane:
     @property
     def audit_log(self) -> Path:
         return self.layout.logs / "audit.log"
-
-    @property
-    def core(self) -> client.CoreV1Api:
-        return client.CoreV1Api(self.api_client)
-
-    @property
-    def apps(self) -> client.AppsV1Api:
-        return client.AppsV1Api(self.api_client)
-
-    @property
-    def custom(self) -> client.CustomObjectsApi:
-        return client.CustomObjectsApi(self.api_client)
 
 
 def _grant_operator_user(api_client: client.ApiClient) -> None:
@@ -101,7 +85,7 @@ def fault_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultPlane
         install.install_all(layout.kubeconfig)
         api_client = config.new_client_from_config(str(layout.kubeconfig))
         _grant_operator_user(api_client)
-        yield FaultPlane(layout, api_client)
+        yield FaultPlane(layout.kubeconfig, api_client, layout)
     finally:
         if api_client is not None:
             api_client.close()

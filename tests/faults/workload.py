@@ -17,6 +17,7 @@ from urllib3.exceptions import HTTPError
 
 from airunway_operator.api import constants
 from providers.common import MANAGED_BY
+from tests.support import MODEL_ID, vllm_md
 
 G, V, MD = constants.GROUP, constants.VERSION, constants.MODELDEPLOYMENT_PLURAL
 FULL = os.environ.get("AIRUNWAY_FAULT_SCALE") == "full"
@@ -35,19 +36,9 @@ def figure(test: str, what: str, seconds: float, count: int) -> None:
     print(f"{FIGURE} {test}: {what}: {seconds:.1f} s for {count} ModelDeployments", flush=True)
 
 
-def md_body(name: str, provider: str = "vllm", model: str = "Qwen/Qwen2.5-0.5B-Instruct") -> dict[str, Any]:
+def md_body(name: str, provider: str = "vllm", model: str = MODEL_ID) -> dict[str, Any]:
     """One GPU, one replica: Direct vLLM runs it on a kwok GPU node."""
-    return {
-        "apiVersion": f"{G}/{V}",
-        "kind": "ModelDeployment",
-        "metadata": {"name": name},
-        "spec": {
-            "model": {"id": model},
-            "engine": {"type": "vllm"},
-            "provider": {"name": provider},
-            "resources": {"gpu": {"count": 1}},
-        },
-    }
+    return vllm_md(name, provider=provider, model=model)
 
 
 def names(count: int, prefix: str = "m") -> list[str]:

@@ -20,24 +20,14 @@ from airunway_operator.admission import configuration
 from airunway_operator.api import constants
 from tests.conftest import Cluster
 from tests.operator_process import Operator, free_port, registration_exists
-from tests.support import wait_for
+from tests.support import vllm_md, wait_for
 
 G, V = constants.GROUP, constants.VERSION
 MD_PLURAL, IPC_PLURAL = constants.MODELDEPLOYMENT_PLURAL, constants.PROVIDERCONFIG_PLURAL
 
 
 def _md(name: str) -> dict[str, Any]:
-    return {
-        "apiVersion": f"{G}/{V}",
-        "kind": "ModelDeployment",
-        "metadata": {"name": name},
-        "spec": {
-            "model": {"id": "Qwen/Qwen2.5-0.5B-Instruct"},
-            "engine": {"type": "vllm"},
-            "provider": {"name": "vllm"},
-            "resources": {"gpu": {"count": 1}},
-        },
-    }
+    return vllm_md(name)
 
 
 def _get(cluster: Cluster, namespace: str, name: str) -> dict[str, Any]:
