@@ -24,15 +24,19 @@ T = TypeVar("T")
 
 #: (connect, read) seconds for every request that does not name its own timeout.
 REQUEST_TIMEOUT: Final = (5.0, 30.0)
+#: Worker threads for API calls; the connection pool holds as many connections, so none is
+#: discarded and reopened under load.
+WORKERS: Final = 16
 
 
 def new_api_client() -> client.ApiClient:
     configuration = client.Configuration()
     try:
         config.load_incluster_config(client_configuration=configuration)
-        api_client = client.ApiClient(configuration)
     except config.ConfigException:
-        api_client = config.new_client_from_config()
+        config.load_kube_config(client_configuration=configuration)
+    configuration.connection_pool_maxsize = WORKERS
+    api_client = client.ApiClient(configuration)
     api_client.user_agent = f"airunway-operator/{version.VERSION}"
     with_default_timeout(api_client)
     return api_client
@@ -93,7 +97,7 @@ _EXECUTOR: Executor | None = None
 def _executor() -> Executor:
     global _EXECUTOR
     if _EXECUTOR is None:
-        _EXECUTOR = DaemonExecutor(16, "kube-api")
+        _EXECUTOR = DaemonExecutor(WORKERS, "kube-api")
     return _EXECUTOR
 
 
