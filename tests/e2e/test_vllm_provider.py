@@ -62,6 +62,9 @@ def test_vllm_deployment_lifecycle(
     assert limits["nvidia.com/gpu"] == "1"
     assert deployment.metadata.owner_references[0].kind == "ModelDeployment"
     assert cluster.core.read_namespaced_service("qwen", namespace).spec.ports[0].port == 8000
+    # the log says what was created, naming the object (kopf's plain format drops `extra`)
+    assert f"Created Deployment {namespace}/qwen for ModelDeployment qwen" in operator.output()
+    assert f"Created Service {namespace}/qwen for ModelDeployment qwen" in operator.output()
 
     # scale through the ModelDeployment
     cluster.custom.patch_namespaced_custom_object(
@@ -76,6 +79,7 @@ def test_vllm_deployment_lifecycle(
         30,
         "the drift to be corrected",
     )
+    assert f"Updated Deployment {namespace}/qwen for ModelDeployment qwen" in operator.output()
 
     # a restarted operator changes nothing that is already correct
     wait_for(lambda: running_with(cluster, namespace, "qwen", 3), 90, "steady state")
@@ -94,6 +98,10 @@ def test_vllm_deployment_lifecycle(
         wait_for(
             lambda: all_gone(cluster, namespace), 90, "the ModelDeployment and its children to be deleted"
         )
+        log = second.output()
+        assert f"Deleting Deployment {namespace}/qwen of ModelDeployment qwen" in log
+        assert f"Released finalizer airunway.ai/vllm-provider of ModelDeployment {namespace}/qwen" in log
+        assert f"Released finalizers airunway.ai/core of ModelDeployment {namespace}/qwen" in log
     finally:
         second.kill()
 
