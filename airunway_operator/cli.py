@@ -83,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except runner.CredentialsError as err:
         print(f"airunway-operator: {err}", file=sys.stderr)
         return 2
-    runner.run(
+    code = runner.run(
         api_client,
         settings,
         namespaces=tuple(args.namespace),
@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         quiet=args.quiet,
     )
     logging.getLogger("airunway").info("Operator stopped")
-    return 0
+    return code
 
 
 def entry() -> NoReturn:

@@ -5,16 +5,20 @@ kopf hands each handler a shallow copy of its memo; the memo carries exactly one
 AttributeError at run time.
 
 Start-up order: no controller writes before this process's own admission webhook serves (with
-the shipped `failurePolicy: Fail`, a write to our kinds is refused until some webhook answers).
-Work that arrives earlier waits in the queues; then every queue starts, provider registration
-and the legacy migration first. Stopping is bounded: `stop()` gives the provider "not ready"
-writes a few seconds at most, whatever the API server does.
+the shipped `failurePolicy: Fail`, a write to our kinds is refused until some webhook answers),
+and, with leader election on, before this replica holds the leader Lease. Work that arrives
+earlier waits in the queues; then every cached ModelDeployment is queued and every queue starts,
+provider registration and the legacy migration first. A leader that loses its Lease stops its
+queues at once and asks kopf to stop the process (exit code 1), as controller-runtime does; the
+Deployment restarts it as a follower. Stopping is bounded: `stop()` gives the provider "not
+ready" writes a few seconds at most, whatever the API server does, then releases the Lease.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -28,9 +32,11 @@ from airunway_operator.kube import webhooks
 from airunway_operator.kube.client import call
 from airunway_operator.kube.events import EventPoster
 from airunway_operator.metrics import Metrics
+from airunway_operator.metrics_server import SecureMetricsServer
 from airunway_operator.reconcile import migration
 from airunway_operator.reconcile.cache import ObjectCache, key_of
 from airunway_operator.reconcile.core import CoreReconciler
+from airunway_operator.reconcile.leader import LeaderElector
 from airunway_operator.reconcile.provider import ProviderRuntime
 from airunway_operator.reconcile.providerconfig_status import RulesStatusWriter
 from airunway_operator.reconcile.workqueue import WorkQueue
@@ -73,7 +79,14 @@ class OperatorContext:
     rules_status: RulesStatusWriter | None = None
     events: EventPoster | None = None
     webhook_registration: WorkQueue[str] | None = None
+    #: The leader election, when on; queues start only while it leads.
+    elector: LeaderElector | None = None
+    #: kopf's stop flag: set when this replica lost the leader Lease.
+    stop_flag: threading.Event = field(default_factory=threading.Event)
+    lost_leadership: bool = False
+    metrics_server: SecureMetricsServer | None = None
     _starter: asyncio.Task[None] | None = None
+    _stopping: asyncio.Task[None] | None = None
 
     @classmethod
     def build(
@@ -110,6 +123,10 @@ class OperatorContext:
             ctx.core.on_done = ctx.provider_work
         if not settings.webhook_enabled:
             ctx.webhook_serving.set()
+        if settings.leader_elect:
+            ctx.elector = LeaderElector(
+                api_client, settings.lease_namespace, settings.leader_election_id, ctx._leadership_lost
+            )
         return ctx
 
     # ---------------------------------------------------------------- work routing
@@ -141,12 +158,26 @@ class OperatorContext:
 
     # ---------------------------------------------------------------- lifecycle
 
+    @property
+    def leads(self) -> bool:
+        """True when this replica may reconcile: it holds the Lease, or leader election is off."""
+        return self.elector is None or self.elector.leading
+
     def start(self) -> None:
-        """Start the queues in the background once the webhook serves; returns at once."""
+        """Start the queues in the background once the webhook serves (and this replica leads)."""
+        if self.elector is not None:
+            self.elector.start()
         self._starter = asyncio.get_running_loop().create_task(self._start(), name="context-start")
 
     async def _start(self) -> None:
         await self.webhook_serving.wait()
+        if self.elector is not None:
+            await self.elector.elected.wait()
+            # Every replica sees every event, so a follower's cache is warm: queue all it knows.
+            for key, _ in self.cache.items():
+                if self.core is not None:
+                    self.core.enqueue(key)
+                self.provider_work(key)
         for runtime in self.runtimes:
             runtime.start()
         if self.migration is not None:
@@ -162,10 +193,36 @@ class OperatorContext:
             ", ".join(r.provider.name for r in self.runtimes) or "none",
         )
 
+    def _leadership_lost(self) -> None:
+        """Stop reconciling now; kopf then stops the process through its stop flag."""
+        self.lost_leadership = True
+        self._stopping = asyncio.get_running_loop().create_task(self._stop_queues(), name="leader-lost")
+        self.stop_flag.set()
+
     async def stop(self) -> None:
-        """Stop every queue, then make the last writes concurrently within STOP_WRITES_TIMEOUT."""
+        """Stop every queue, make the last writes concurrently within STOP_WRITES_TIMEOUT, then
+        release the leader Lease."""
         if self._starter is not None:
             self._starter.cancel()
+        if self.elector is not None:
+            await self.elector.stop()
+        await self._stop_queues()
+        if self.events is not None:
+            self.events.close()
+        last: dict[str, Coroutine[Any, Any, None]] = {}
+        if self.leads:
+            # A follower never ran the providers: marking them not ready would hide the leader's.
+            last = {f"provider {r.provider.name} marked not ready": r.mark_not_ready() for r in self.runtimes}
+        if self.settings.webhook_register:
+            last[f"webhook configuration {configuration.NAME} removed"] = call(
+                webhooks.deregister, self.api_client, configuration.NAME, timeout=(2.0, 2.0)
+            )
+        await _last_writes(last)
+        if self.elector is not None and self.elector.leading:
+            where = f"{self.elector.namespace}/{self.elector.name}"
+            await _last_writes({f"leader lease {where} released": self.elector.release()})
+
+    async def _stop_queues(self) -> None:
         queues = [r.stop() for r in self.runtimes]
         rules = self.rules_status.queue if self.rules_status else None
         for queue in (
@@ -177,29 +234,24 @@ class OperatorContext:
             if queue is not None:
                 queues.append(queue.stop())
         await asyncio.gather(*queues, return_exceptions=True)
-        if self.events is not None:
-            self.events.close()
-        last: dict[str, Coroutine[Any, Any, None]] = {
-            f"provider {r.provider.name} marked not ready": r.mark_not_ready() for r in self.runtimes
-        }
-        if self.settings.webhook_register:
-            last[f"webhook configuration {configuration.NAME} removed"] = call(
-                webhooks.deregister, self.api_client, configuration.NAME, timeout=(2.0, 2.0)
-            )
-        if not last:
-            return
-        futures = {what: asyncio.ensure_future(work) for what, work in last.items()}
-        _, pending = await asyncio.wait(futures.values(), timeout=STOP_WRITES_TIMEOUT)
-        for what, future in futures.items():
-            if future in pending:
-                future.cancel()
-                _log.warning(f"Not done at exit: {what} (the API server did not answer in time)")
-            elif (error := future.exception()) is not None:
-                _log.warning(f"Not done at exit: {what} ({logs.describe(error)})")
-            else:
-                _log.info(f"At exit: {what}")
 
     async def _migrate(self, _: str) -> None:
         summary = await migration.migrate_provider_configs(self.api_client)
         if not summary.crd_absent:
             _log.info("Migrated legacy InferenceProviderConfigs", extra=summary.as_log())
+
+
+async def _last_writes(last: Mapping[str, Coroutine[Any, Any, None]]) -> None:
+    """Run `last` concurrently for at most STOP_WRITES_TIMEOUT seconds and log what was done."""
+    if not last:
+        return
+    futures = {what: asyncio.ensure_future(work) for what, work in last.items()}
+    _, pending = await asyncio.wait(futures.values(), timeout=STOP_WRITES_TIMEOUT)
+    for what, future in futures.items():
+        if future in pending:
+            future.cancel()
+            _log.warning(f"Not done at exit: {what} (the API server did not answer in time)")
+        elif (error := future.exception()) is not None:
+            _log.warning(f"Not done at exit: {what} ({logs.describe(error)})")
+        else:
+            _log.info(f"At exit: {what}")

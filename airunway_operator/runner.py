@@ -1,4 +1,5 @@
-"""Start kopf with our settings and handlers; returns when the operator has stopped (SIGTERM/SIGINT)."""
+"""Start kopf with our settings and handlers; returns when the operator has stopped (SIGTERM/SIGINT,
+or a lost leader Lease)."""
 
 from __future__ import annotations
 
@@ -66,8 +67,10 @@ def run(
     verbose: bool = False,
     debug: bool = False,
     quiet: bool = False,
-) -> None:
-    """Run every handler in one process; watch `namespaces` or, when empty, the whole cluster."""
+) -> int:
+    """Run every handler in one process; watch `namespaces` or, when empty, the whole cluster.
+
+    Returns the exit code: 1 when the process stopped because it lost the leader Lease."""
     # Importing the handler modules registers them with kopf's default registry.
     from airunway_operator.handlers import modeldeployment, providerconfig, startup, targets  # noqa: F401
 
@@ -89,10 +92,13 @@ def run(
             logging.getLogger(name).setLevel(logging.WARNING)
     if not quiet:
         logging.getLogger("airunway").setLevel(logging.DEBUG if debug else logging.INFO)
+    context = OperatorContext.build(settings, api_client, enabled)
     kopf.run(
         standalone=True,
         clusterwide=not namespaces,
         namespaces=namespaces,
         liveness_endpoint=f"http://{settings.health_host}:{settings.health_port}/healthz",
-        memo=kopf.Memo(context=OperatorContext.build(settings, api_client, enabled)),
+        memo=kopf.Memo(context=context),
+        stop_flag=context.stop_flag,
     )
+    return 1 if context.lost_leadership else 0

@@ -7,6 +7,9 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+#: The pod's namespace, mounted into every pod with a service account token.
+POD_NAMESPACE_FILE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+
 
 class Settings(BaseSettings):
     """Process-level configuration. Command-line flags of `airunway-operator run` win over these."""
@@ -21,6 +24,27 @@ class Settings(BaseSettings):
     """Address of the Prometheus metrics endpoint (`/metrics`)."""
     metrics_port: int = Field(default=8080, ge=0, le=65535)
     """Port of the Prometheus metrics endpoint; 0 disables it."""
+    metrics_secure: bool = False
+    """Serve /metrics over HTTPS to callers whose bearer token passes a TokenReview and a
+    SubjectAccessReview (nonResourceURL /metrics, verb get), as controller-runtime's secure metrics."""
+    metrics_cert_dir: Path | None = None
+    """Directory holding tls.crt and tls.key for secure metrics; unset means a self-signed certificate."""
+    leader_elect: bool = False
+    """Reconcile only while holding the leader Lease (run more than one replica safely)."""
+    leader_election_id: str = "airunway-operator-leader"
+    """Name of the leader election Lease."""
+    leader_election_namespace: str = ""
+    """Namespace of the leader election Lease; empty means the pod's namespace, else `default`."""
+
+    @property
+    def lease_namespace(self) -> str:
+        if self.leader_election_namespace:
+            return self.leader_election_namespace
+        try:
+            return POD_NAMESPACE_FILE.read_text().strip() or "default"
+        except OSError:
+            return "default"
+
     finalizer_timeout_seconds: float = Field(default=300.0, ge=0)
     """How long a deleted ModelDeployment waits for a provider that is gone before the core
     releases that provider's finalizer (with a Warning Event)."""

@@ -1,8 +1,11 @@
 """Start-up and clean-up: kopf's settings, the metrics endpoint, and the operator context's queues.
 
 The context (`memo.context`, built by the runner) owns every controller; its queues start only once
-this process's webhook serves, so no write of ours meets our own `failurePolicy: Fail`
-configuration before anything can answer it.
+this process's webhook serves (and, with leader election, once it holds the Lease), so no write of
+ours meets our own `failurePolicy: Fail` configuration before anything can answer it.
+
+Metrics are plain HTTP from prometheus_client, or with AIRUNWAY_METRICS_SECURE HTTPS behind
+TokenReview and SubjectAccessReview (`metrics_server`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 import kopf
 import prometheus_client
 
+from airunway_operator import metrics_server
 from airunway_operator.context import OperatorContext
 
 _log = logging.getLogger("airunway.startup")
@@ -30,9 +34,7 @@ async def operator_configure(settings: kopf.OperatorSettings, memo: kopf.Memo, *
     settings.process.ultimate_exiting_timeout = ours.shutdown_timeout_seconds
     if ours.metrics_port:
         try:
-            prometheus_client.start_http_server(
-                ours.metrics_port, ours.metrics_host, registry=ctx.metrics.registry
-            )
+            await _serve_metrics(ctx)
         except OSError as err:
             # Retrying would not free the port; stop with a message naming the setting instead.
             raise kopf.PermanentError(
@@ -46,11 +48,33 @@ async def operator_configure(settings: kopf.OperatorSettings, memo: kopf.Memo, *
             "core": ours.core,
             "providers": [p.name for p in ctx.enabled_providers],
             "metrics_port": ours.metrics_port,
+            "metrics_secure": ours.metrics_secure,
+            "leader_elect": ours.leader_elect,
         },
     )
+
+
+async def _serve_metrics(ctx: OperatorContext) -> None:
+    ours = ctx.settings
+    if not ours.metrics_secure:
+        prometheus_client.start_http_server(
+            ours.metrics_port, ours.metrics_host, registry=ctx.metrics.registry
+        )
+        return
+    server = metrics_server.SecureMetricsServer(
+        ctx.metrics.registry,
+        metrics_server.Authorizer(ctx.api_client),
+        ours.metrics_host,
+        ours.metrics_port,
+        metrics_server.server_ssl_context(ours.metrics_cert_dir, ours.metrics_host),
+    )
+    await server.start()
+    ctx.metrics_server = server
 
 
 @kopf.on.cleanup()
 async def operator_stop(memo: kopf.Memo, **_: Any) -> None:
     ctx: OperatorContext = memo.context
     await ctx.stop()
+    if ctx.metrics_server is not None:
+        await ctx.metrics_server.stop()
