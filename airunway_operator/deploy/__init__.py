@@ -1,0 +1,1 @@
+"""Install artefacts generated from the code (RBAC, ...)."""

@@ -1,0 +1,237 @@
+"""The generated RBAC is enough and no more: an operator holding only a ServiceAccount token bound
+to the generated roles runs the vLLM flow without a single refusal, and the account's permission
+list is exactly the reviewed table below (a widened permission fails this test)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from kubernetes import client, config
+from kubernetes.client.rest import ApiException
+
+from airunway_operator.api import constants
+from airunway_operator.deploy import rbac
+from tests.conftest import Cluster
+from tests.operator_process import Operator
+from tests.support import vllm_md, wait_for
+
+pytestmark = pytest.mark.cluster
+
+G, V, MD = constants.GROUP, constants.VERSION, constants.MODELDEPLOYMENT_PLURAL
+
+
+@dataclass(frozen=True)
+class Account:
+    namespace: str
+    name: str
+    kubeconfig: Path
+
+
+def _documents(path: Path) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(path.read_text()) if d]
+
+
+def _ignore_missing(delete: Any, *args: Any) -> None:
+    try:
+        delete(*args)
+    except ApiException as err:
+        if err.status != 404:
+            raise
+
+
+def _kubeconfig(cluster: Cluster, token: str, path: Path) -> Path:
+    plane = yaml.safe_load(cluster.kubeconfig.read_text())
+    server = plane["clusters"][0]["cluster"]
+    kubeconfig = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": "airunway-rbac",
+                "cluster": {
+                    "server": server["server"],
+                    "certificate-authority-data": server["certificate-authority-data"],
+                },
+            }
+        ],
+        "users": [{"name": "operator", "user": {"token": token}}],
+        "contexts": [{"name": "airunway-rbac", "context": {"cluster": "airunway-rbac", "user": "operator"}}],
+        "current-context": "airunway-rbac",
+    }
+    path.write_text(yaml.safe_dump(kubeconfig))
+    return path
+
+
+@contextmanager
+def generated_account(cluster: Cluster, namespace: str, directory: Path) -> Iterator[Account]:
+    """A ServiceAccount in `namespace` bound to the generated ClusterRole (under a unique name) and
+    to the generated namespaced Roles (in `namespace`, standing in for the operator's namespace)."""
+    rbac_api = client.RbacAuthorizationV1Api(cluster.api_client)
+    suffix = uuid.uuid4().hex[:8]
+    account = "airunway-operator"
+    cluster_role = f"airunway-rbac-test-{suffix}"
+    cluster.core.create_namespaced_service_account(namespace, {"metadata": {"name": account}})
+    subject = {"kind": "ServiceAccount", "name": account, "namespace": namespace}
+    try:
+        for doc in _documents(rbac.ROLE_FILE) + _documents(rbac.LEADER_ELECTION_FILE):
+            if doc["kind"] == "ClusterRole":
+                doc["metadata"]["name"] = cluster_role
+                rbac_api.create_cluster_role(doc)
+                rbac_api.create_cluster_role_binding(
+                    {
+                        "metadata": {"name": cluster_role},
+                        "roleRef": {
+                            "apiGroup": "rbac.authorization.k8s.io",
+                            "kind": "ClusterRole",
+                            "name": cluster_role,
+                        },
+                        "subjects": [subject],
+                    }
+                )
+            else:
+                name = doc["metadata"]["name"]
+                doc["metadata"]["namespace"] = namespace
+                rbac_api.create_namespaced_role(namespace, doc)
+                rbac_api.create_namespaced_role_binding(
+                    namespace,
+                    {
+                        "metadata": {"name": name},
+                        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+                        "subjects": [subject],
+                    },
+                )
+        token = cluster.core.create_namespaced_service_account_token(
+            account, namespace, {"spec": {"expirationSeconds": 3600}}
+        ).status.token
+        yield Account(namespace, account, _kubeconfig(cluster, token, directory / "operator.kubeconfig"))
+    finally:
+        _ignore_missing(rbac_api.delete_cluster_role_binding, cluster_role)
+        _ignore_missing(rbac_api.delete_cluster_role, cluster_role)
+
+
+def api_client(account: Account) -> client.ApiClient:
+    return config.new_client_from_config(str(account.kubeconfig))
+
+
+def _running_with(cluster: Cluster, namespace: str, name: str, ready: int) -> bool:
+    body = cluster.custom.get_namespaced_custom_object(G, V, namespace, MD, name)
+    status = body.get("status") or {}
+    return status.get("phase") == "Running" and (status.get("replicas") or {}).get("ready") == ready
+
+
+def _gone(cluster: Cluster, namespace: str, name: str) -> bool:
+    try:
+        cluster.custom.get_namespaced_custom_object(G, V, namespace, MD, name)
+    except ApiException as err:
+        if err.status != 404:
+            raise
+    else:
+        return False
+    return (
+        not cluster.apps.list_namespaced_deployment(namespace).items
+        and not cluster.core.list_namespaced_service(namespace).items
+    )
+
+
+def test_operator_with_only_the_generated_rbac_runs_the_vllm_flow(
+    cluster: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    with generated_account(cluster, namespace, tmp_path) as account:
+        op = Operator(account.kubeconfig, tmp_path / "operator.log", "--no-webhook")
+        try:
+            op.wait_healthy()
+            cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, vllm_md("qwen"))
+            wait_for(lambda: _running_with(cluster, namespace, "qwen", 1), 90, "the ModelDeployment to run")
+            cluster.custom.patch_namespaced_custom_object(
+                G, V, namespace, MD, "qwen", {"spec": {"scaling": {"replicas": 2}}}
+            )
+            wait_for(lambda: _running_with(cluster, namespace, "qwen", 2), 90, "two ready replicas")
+            cluster.custom.delete_namespaced_custom_object(G, V, namespace, MD, "qwen")
+            wait_for(
+                lambda: _gone(cluster, namespace, "qwen"), 90, "the ModelDeployment and its children to go"
+            )
+        finally:
+            op.kill()
+    log = op.output()
+    assert f"Created Deployment {namespace}/qwen for ModelDeployment qwen" in log
+    refused = [line for line in log.splitlines() if "403" in line or "Forbidden" in line]
+    assert not refused, "\n".join(refused)
+
+
+#: The operator ServiceAccount's permissions (cluster-wide plus the namespaced Roles). Changing the
+#: generated RBAC means changing this table in the same review.
+REVIEWED: dict[str, str] = {
+    "customresourcedefinitions.apiextensions.k8s.io": "list watch",
+    "customresourcedefinitions.apiextensions.k8s.io/workspaces.kaito.sh": "get",
+    "deployments.apps": "create delete get list patch watch",
+    "events": "create patch",
+    "inferenceproviderconfigs.airunway.ai": "create get list patch update watch",
+    "inferenceproviderconfigs/status.airunway.ai": "patch",
+    "leases.coordination.k8s.io": "create get update",
+    "modeldeployments.airunway.ai": "list patch watch",
+    "modeldeployments/finalizers.airunway.ai": "update",
+    "modeldeployments/status.airunway.ai": "patch",
+    "persistentvolumeclaims": "create delete get list patch watch",
+    "secrets": "create",
+    "secrets/airunway-webhook-server-cert": "get update",
+    "services": "create delete get list patch watch",
+    "validatingwebhookconfigurations.admissionregistration.k8s.io/"
+    "airunway-validating-webhook-configuration": "get patch",
+    "workspaces.kaito.sh": "create delete get list patch watch",
+}
+
+#: What every authenticated user holds through the built-in roles system:basic-user,
+#: system:discovery, system:public-info-viewer and system:service-account-issuer-discovery.
+AUTHENTICATED_DEFAULTS: dict[str, str] = {
+    "/.well-known/openid-configuration": "get",
+    "/.well-known/openid-configuration/": "get",
+    "/api": "get",
+    "/api/*": "get",
+    "/apis": "get",
+    "/apis/*": "get",
+    "/healthz": "get",
+    "/livez": "get",
+    "/openapi": "get",
+    "/openapi/*": "get",
+    "/openid/v1/jwks": "get",
+    "/openid/v1/jwks/": "get",
+    "/readyz": "get",
+    "/version": "get",
+    "/version/": "get",
+    "selfsubjectaccessreviews.authorization.k8s.io": "create",
+    "selfsubjectreviews.authentication.k8s.io": "create",
+    "selfsubjectrulesreviews.authorization.k8s.io": "create",
+}
+
+
+def _permission_list(api: client.ApiClient, namespace: str) -> dict[str, str]:
+    """The SelfSubjectRulesReview of the caller in `namespace`: "resource.group[/name]" (or a
+    non-resource URL) → its verbs, space-separated and sorted."""
+    review = client.AuthorizationV1Api(api).create_self_subject_rules_review(
+        {"spec": {"namespace": namespace}}
+    )
+    verbs: dict[str, set[str]] = {}
+    for rule in review.status.resource_rules:
+        for group in rule.api_groups:
+            for resource in rule.resources:
+                for name in rule.resource_names or [""]:
+                    key = f"{resource}.{group}" if group else resource
+                    verbs.setdefault(f"{key}/{name}" if name else key, set()).update(rule.verbs)
+    for rule in review.status.non_resource_rules:
+        for url in rule.non_resource_urls:
+            verbs.setdefault(url, set()).update(rule.verbs)
+    return {key: " ".join(sorted(value)) for key, value in sorted(verbs.items())}
+
+
+def test_service_account_permission_list_is_exactly_the_reviewed_one(
+    cluster: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    with generated_account(cluster, namespace, tmp_path) as account, api_client(account) as api:
+        assert _permission_list(api, namespace) == {**REVIEWED, **AUTHENTICATED_DEFAULTS}
