@@ -1,17 +1,44 @@
-# Operator image: slim Python, non-root, runs `airunway-operator run`.
-# .ci/run replays the install steps below without Docker (there is no engine on CI machines).
-FROM python:3.11-slim AS build
+# syntax=docker/dockerfile:1
+# Operator image: slim Python, non-root (65532), runs `airunway-operator run`; fits readOnlyRootFilesystem
+# (nothing is written outside /tmp). Build: docs/gitops.md. .ci/run replays these steps without Docker.
+#
+# The base is pinned by its full version tag. For a byte-for-byte reproducible build pin it by digest too:
+#   docker build --build-arg BASE_IMAGE=python:3.11.13-slim-bookworm@sha256:<digest> .
+ARG BASE_IMAGE=python:3.11.13-slim-bookworm
+
+# Stage 1: build the operator's wheel and the wheels of every dependency it resolves to.
+FROM ${BASE_IMAGE} AS build
+ARG SOURCE_DATE_EPOCH=0
+ENV SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH} \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY airunway_operator ./airunway_operator
 COPY providers ./providers
-RUN pip install --no-cache-dir --upgrade pip \
- && pip wheel --no-cache-dir --wheel-dir /wheels .
+RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
-FROM python:3.11-slim
-RUN useradd --uid 65532 --no-create-home --shell /usr/sbin/nologin operator
-COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+# Stage 2: install exactly those wheels, offline, into the runtime image.
+FROM ${BASE_IMAGE}
+ARG BASE_IMAGE
+ARG SOURCE_DATE_EPOCH=0
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="airunway-operator" \
+      org.opencontainers.image.description="Kubernetes operator serving LLMs across inference runtimes (airunway.ai/v1alpha1)" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.base.name="${BASE_IMAGE}"
+# SOURCE_DATE_EPOCH makes the compiled .pyc files hash-based, so they do not depend on the build time.
+RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
+    SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH} \
+    pip install --no-cache-dir --disable-pip-version-check --no-index --find-links /wheels airunway-operator
+ENV HOME=/tmp \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+WORKDIR /tmp
 USER 65532:65532
 EXPOSE 8080 8081 9443
 ENTRYPOINT ["airunway-operator"]
