@@ -180,7 +180,7 @@ REVIEWED: dict[str, str] = {
     "modeldeployments/status.airunway.ai": "patch",
     "persistentvolumeclaims": "create delete get list patch watch",
     "secrets": "create",
-    "secrets/airunway-webhook-server-cert": "get update",
+    "secrets/airunway-webhook-cert": "get update",
     "services": "create delete get list patch watch",
     "validatingwebhookconfigurations.admissionregistration.k8s.io/"
     "airunway-validating-webhook-configuration": "get patch",
