@@ -10,6 +10,12 @@ TESTENV := $(CURDIR)/.testenv
 KUBECONFIG ?= $(TESTENV)/kubeconfig
 export KUBECONFIG
 IMG ?= airunway-operator:dev
+HELM ?= $(shell . tests/controlplane/versions.env && echo $${XDG_CACHE_HOME:-$$HOME/.cache}/airunway-testenv/helm-$$HELM/helm)
+CHART := charts/airunway-operator
+KIND_CLUSTER ?= airunway
+RELEASE ?= airunway
+# kind's own kubeconfig: the exported KUBECONFIG above is the local plane's.
+KIND_KUBECONFIG ?= $(HOME)/.kube/config
 
 .PHONY: help
 help: ## list targets
@@ -42,6 +48,7 @@ typecheck: venv ## mypy --strict
 .PHONY: manifests
 manifests: venv ## regenerate crds/, config/webhook/ and config/providers/ from their single sources
 	$(PY) -m airunway_operator.api.crdgen
+	$(PY) -m airunway_operator.deploy.chartcrds
 	$(PY) -m airunway_operator.admission.configuration
 	$(PY) -m providers.manifests
 
@@ -50,7 +57,7 @@ bench: venv testenv-build ## print benchmark figures (needs no running plane; st
 	$(PY) -m benchmarks.webhook_latency
 
 .PHONY: testenv-build
-testenv-build: ## build or reuse the cached etcd, kube-* and kwok binaries
+testenv-build: ## build or reuse the cached etcd, kube-*, kwok and helm binaries
 	tests/controlplane/build.sh all
 
 .PHONY: cluster-up
@@ -86,6 +93,35 @@ test: venv lint typecheck testenv-build ## everything: lint, types, unit, then i
 .PHONY: image
 image: ## build the container image (needs a Docker engine)
 	docker build -t $(IMG) .
+
+.PHONY: helm
+helm: ## build or reuse the cached helm binary
+	tests/controlplane/build.sh helm
+
+.PHONY: helm-lint
+helm-lint: helm ## helm lint the chart (strict)
+	$(HELM) lint --strict $(CHART)
+
+.PHONY: chart
+chart: venv helm ## regenerate the chart's CRDs and Chart.yaml, lint, and package it into dist/
+	$(PY) -m airunway_operator.deploy.chartcrds
+	$(HELM) lint --strict $(CHART)
+	$(HELM) package $(CHART) --destination dist
+
+# kind (needs Docker and kind; not used by the tests): a throw-away cluster running the image.
+.PHONY: kind-up
+kind-up: ## create a kind cluster named $$KIND_CLUSTER (Docker + kind)
+	kind create cluster --name $(KIND_CLUSTER) --kubeconfig $(KIND_KUBECONFIG)
+
+.PHONY: kind-deploy
+kind-deploy: helm ## build the image, load it into kind and helm upgrade --install the chart
+	docker build -t $(IMG) .
+	kind load docker-image $(IMG) --name $(KIND_CLUSTER)
+	$(HELM) upgrade --install $(RELEASE) $(CHART) \
+		--kubeconfig $(KIND_KUBECONFIG) --kube-context kind-$(KIND_CLUSTER) \
+		--namespace airunway-system --create-namespace --wait \
+		--set image.repository=$(firstword $(subst :, ,$(IMG))) --set image.tag=$(lastword $(subst :, ,$(IMG))) \
+		--set image.pullPolicy=Never
 
 .PHONY: clean
 clean: cluster-down ## stop the plane and remove local state

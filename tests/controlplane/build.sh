@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Build (or reuse from the cache) the control-plane binaries:
-#   kube-apiserver, kube-controller-manager, kube-scheduler, etcd, etcdctl, kwok
+#   kube-apiserver, kube-controller-manager, kube-scheduler, etcd, etcdctl, kwok, helm (chart tests)
 # Binaries are cached under ${XDG_CACHE_HOME:-~/.cache}/airunway-testenv/<component>-<version>/.
-# Usage: build.sh [k8s|etcd|kwok|all]
+# Usage: build.sh [k8s|etcd|kwok|helm|all]
 # (Pipes end in readers that consume all input: under pipefail an early-exiting reader such as
 # `head` or `grep -q` can kill the writer with SIGPIPE and fail the pipeline.)
 set -euo pipefail
@@ -64,10 +64,24 @@ build_kwok() {
   "$out/kwok" --version || true
 }
 
+build_helm() {
+  local out="$CACHE/helm-$HELM"
+  if [ -x "$out/helm" ] && "$out/helm" version --short 2>/dev/null | grep "^$HELM" >/dev/null; then
+    echo "helm $HELM: cached in $out"; return
+  fi
+  mkdir -p "$out"
+  echo "helm $HELM: building (first time only, a few minutes)"
+  # helm's go.mod has no replace directives, so `go install pkg@version` works without a consumer module.
+  GOBIN="$out" go install -trimpath -ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM" \
+    "helm.sh/helm/v3/cmd/helm@$HELM"
+  "$out/helm" version --short
+}
+
 case "${1:-all}" in
   k8s) build_k8s ;;
   etcd) build_etcd ;;
   kwok) build_kwok ;;
-  all) build_etcd; build_kwok; build_k8s ;;
-  *) echo "usage: $0 [k8s|etcd|kwok|all]" >&2; exit 2 ;;
+  helm) build_helm ;;
+  all) build_etcd; build_kwok; build_k8s; build_helm ;;
+  *) echo "usage: $0 [k8s|etcd|kwok|helm|all]" >&2; exit 2 ;;
 esac
