@@ -128,6 +128,13 @@ WEBHOOK_CERTIFICATE_NAMESPACED: Final[tuple[Permission, ...]] = (
     ),
 )
 
+#: Secure metrics (`AIRUNWAY_METRICS_SECURE`, metrics_server.py): each scraper's bearer token goes
+#: through a TokenReview, the user it names through a SubjectAccessReview.
+SECURE_METRICS: Final[tuple[Permission, ...]] = (
+    Permission("authentication.k8s.io", "tokenreviews", ("create",), "authenticate a metrics scraper"),
+    Permission("authorization.k8s.io", "subjectaccessreviews", ("create",), "authorize a metrics scraper"),
+)
+
 #: Leader election on a coordination.k8s.io Lease in the operator's namespace.
 LEADER_ELECTION: Final[tuple[Permission, ...]] = (
     Permission("coordination.k8s.io", "leases", ("create", "get", "update"), "leader election Lease"),
@@ -215,6 +222,7 @@ def _cluster_role(name: str, registered: Sequence[Provider]) -> str:
                 "Self-managed webhook certificate: the caBundle of our own configuration",
                 rules(WEBHOOK_CERTIFICATE_CLUSTER),
             ),
+            ("Secure metrics: TokenReview and SubjectAccessReview of scrapers", rules(SECURE_METRICS)),
         ],
     )
 

@@ -4,6 +4,10 @@ list is exactly the reviewed table below (a widened permission fails this test).
 
 from __future__ import annotations
 
+import json
+import re
+import ssl
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +23,7 @@ from kubernetes.client.rest import ApiException
 from airunway_operator.api import constants
 from airunway_operator.deploy import rbac
 from tests.conftest import Cluster
+from tests.controlplane import plane
 from tests.operator_process import Operator
 from tests.support import vllm_md, wait_for
 
@@ -120,6 +125,89 @@ def api_client(account: Account) -> client.ApiClient:
     return config.new_client_from_config(str(account.kubeconfig))
 
 
+@contextmanager
+def metrics_scraper(cluster: Cluster, namespace: str) -> Iterator[str]:
+    """The token of a ServiceAccount allowed to get /metrics (as a Prometheus would be)."""
+    rbac_api = client.RbacAuthorizationV1Api(cluster.api_client)
+    name = f"airunway-rbac-scraper-{uuid.uuid4().hex[:8]}"
+    cluster.core.create_namespaced_service_account(namespace, {"metadata": {"name": "scraper"}})
+    try:
+        rbac_api.create_cluster_role(
+            {"metadata": {"name": name}, "rules": [{"nonResourceURLs": ["/metrics"], "verbs": ["get"]}]}
+        )
+        rbac_api.create_cluster_role_binding(
+            {
+                "metadata": {"name": name},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
+                "subjects": [{"kind": "ServiceAccount", "name": "scraper", "namespace": namespace}],
+            }
+        )
+        yield cluster.core.create_namespaced_service_account_token(
+            "scraper", namespace, {"spec": {"expirationSeconds": 3600}}
+        ).status.token
+    finally:
+        _ignore_missing(rbac_api.delete_cluster_role_binding, name)
+        _ignore_missing(rbac_api.delete_cluster_role, name)
+
+
+def scrape(port: int, token: str) -> tuple[int, str]:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # the operator's self-signed metrics certificate
+    request = urllib.request.Request(
+        f"https://127.0.0.1:{port}/metrics", headers={"Authorization": f"Bearer {token}"}
+    )
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=10) as response:
+            return int(response.status), response.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def lease_holder(cluster: Cluster, namespace: str) -> str | None:
+    try:
+        lease = client.CoordinationV1Api(cluster.api_client).read_namespaced_lease(
+            "airunway-operator-leader", namespace
+        )
+    except ApiException as err:
+        if err.status == 404:
+            return None
+        raise
+    holder: str | None = lease.spec.holder_identity
+    return holder
+
+
+#: How a refused request shows in the operator log: the HTTP line, the client's exception, kopf's.
+REFUSED = re.compile(r'HTTP/1\.1" 403 |\(403\)|Forbidden')
+#: A request into another test's namespace: the operator runs cluster-wide on the shared plane, and a
+#: namespace being deleted refuses new Events with 403 whatever RBAC says (the audit check covers RBAC).
+OTHER_NAMESPACE = re.compile(r"/namespaces/(t-[0-9a-f]+)/")
+
+
+def refused_lines(log: str, namespace: str) -> list[str]:
+    return [
+        line
+        for line in log.splitlines()
+        if REFUSED.search(line)
+        and not ((m := OTHER_NAMESPACE.search(line)) is not None and m.group(1) != namespace)
+    ]
+
+
+def rbac_denials(account: Account) -> list[str]:
+    """Requests of the account the API server's authorizer did not allow, from its audit log."""
+    user = f'"username":"system:serviceaccount:{account.namespace}:{account.name}"'
+    denied = []
+    for path in sorted(plane.default_layout().logs.glob("audit*.log")):
+        with path.open(errors="replace") as lines:
+            for line in lines:
+                if user not in line:
+                    continue
+                entry = json.loads(line)
+                if entry.get("annotations", {}).get("authorization.k8s.io/decision") != "allow":
+                    denied.append(f"{entry['verb']} {entry['requestURI']}")
+    return denied
+
+
 def _running_with(cluster: Cluster, namespace: str, name: str, ready: int) -> bool:
     body = cluster.custom.get_namespaced_custom_object(G, V, namespace, MD, name)
     status = body.get("status") or {}
@@ -144,24 +232,37 @@ def test_operator_with_only_the_generated_rbac_runs_the_vllm_flow(
     cluster: Cluster, namespace: str, tmp_path: Path
 ) -> None:
     with generated_account(cluster, namespace, tmp_path) as account:
-        op = Operator(account.kubeconfig, tmp_path / "operator.log", "--no-webhook")
+        # Leader election (its Lease in the account's namespace) and secure metrics are on, so
+        # their Roles are exercised too.
+        env = {
+            "AIRUNWAY_LEADER_ELECT": "true",
+            "AIRUNWAY_LEADER_ELECTION_NAMESPACE": namespace,
+            "AIRUNWAY_METRICS_SECURE": "true",
+        }
+        op = Operator(account.kubeconfig, tmp_path / "operator.log", "--no-webhook", env=env)
         try:
             op.wait_healthy()
+            wait_for(lambda: lease_holder(cluster, namespace), 30, "the operator to take the leader Lease")
             cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, vllm_md("qwen"))
             wait_for(lambda: _running_with(cluster, namespace, "qwen", 1), 90, "the ModelDeployment to run")
             cluster.custom.patch_namespaced_custom_object(
                 G, V, namespace, MD, "qwen", {"spec": {"scaling": {"replicas": 2}}}
             )
             wait_for(lambda: _running_with(cluster, namespace, "qwen", 2), 90, "two ready replicas")
+            with metrics_scraper(cluster, namespace) as token:
+                status, text = scrape(op.metrics_port, token)
+            assert status == 200, text
+            assert "airunway_" in text
             cluster.custom.delete_namespaced_custom_object(G, V, namespace, MD, "qwen")
             wait_for(
                 lambda: _gone(cluster, namespace, "qwen"), 90, "the ModelDeployment and its children to go"
             )
         finally:
             op.kill()
+        assert rbac_denials(account) == []
     log = op.output()
     assert f"Created Deployment {namespace}/qwen for ModelDeployment qwen" in log
-    refused = [line for line in log.splitlines() if "403" in line or "Forbidden" in line]
+    refused = refused_lines(log, namespace)
     assert not refused, "\n".join(refused)
 
 
@@ -182,6 +283,8 @@ REVIEWED: dict[str, str] = {
     "secrets": "create",
     "secrets/airunway-webhook-cert": "get update",
     "services": "create delete get list patch watch",
+    "subjectaccessreviews.authorization.k8s.io": "create",
+    "tokenreviews.authentication.k8s.io": "create",
     "validatingwebhookconfigurations.admissionregistration.k8s.io/"
     "airunway-validating-webhook-configuration": "get patch",
     "workspaces.kaito.sh": "create delete get list patch watch",
@@ -235,3 +338,13 @@ def test_service_account_permission_list_is_exactly_the_reviewed_one(
 ) -> None:
     with generated_account(cluster, namespace, tmp_path) as account, api_client(account) as api:
         assert _permission_list(api, namespace) == {**REVIEWED, **AUTHENTICATED_DEFAULTS}
+
+        # ...and a request outside it is refused, and found by the audit check the flow test uses.
+        with pytest.raises(ApiException) as refused:
+            client.CoreV1Api(api).list_namespaced_secret("kube-system")
+        assert refused.value.status == 403
+        wait_for(
+            lambda: "list /api/v1/namespaces/kube-system/secrets" in rbac_denials(account),
+            10,
+            "the refusal in the audit log",
+        )
