@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -82,7 +81,7 @@ class OperatorContext:
     #: The leader election, when on; queues start only while it leads.
     elector: LeaderElector | None = None
     #: kopf's stop flag: set when this replica lost the leader Lease.
-    stop_flag: threading.Event = field(default_factory=threading.Event)
+    stop_flag: asyncio.Event = field(default_factory=asyncio.Event)
     lost_leadership: bool = False
     metrics_server: SecureMetricsServer | None = None
     _starter: asyncio.Task[None] | None = None
