@@ -46,9 +46,10 @@ typecheck: venv ## mypy --strict
 	$(PY) -m mypy
 
 .PHONY: manifests
-manifests: venv ## regenerate crds/, config/webhook/ and config/providers/ from their single sources
+manifests: venv ## regenerate crds/ (and the chart's and config/crd/ copies), RBAC, config/webhook/, config/providers/
 	$(PY) -m airunway_operator.api.crdgen
 	$(PY) -m airunway_operator.deploy.chartcrds
+	$(PY) -m airunway_operator.deploy.rbac
 	$(PY) -m airunway_operator.admission.configuration
 	$(PY) -m providers.manifests
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import yaml
 from airunway_operator.admission import configuration
 from airunway_operator.deploy import chartcrds
 from airunway_operator.version import VERSION
+from tests.controlplane import binaries
 from tests.deploy import tools
 from tests.deploy.tools import Objects, container, env, find, one
 
@@ -256,3 +258,39 @@ def test_chart_and_kustomize_crds_are_the_generated_crds() -> None:
 def test_chart_version_is_the_operator_version() -> None:
     chart = yaml.safe_load((tools.CHART / "Chart.yaml").read_text())
     assert chart["appVersion"] == VERSION
+
+
+def test_provider_list_becomes_one_argument(chart: Path, tmp_path: Path) -> None:
+    objects = render(chart, tmp_path, {"providers": ["vllm", "kaito"]})
+    assert container(one(objects, "Deployment"))["args"] == ["run", "--providers", "vllm,kaito"]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"log": {"level": "loud"}},
+        {"log": {"format": "xml"}},
+        {"providers": "some"},
+        {"extraEnv": {"PATH": "/x"}},
+        {"image": {"repository": "x", "digest": "latest"}},
+    ],
+)
+def test_values_schema_refuses_nonsense(chart: Path, tmp_path: Path, values: dict[str, Any]) -> None:
+    path = tmp_path / "values.yaml"
+    path.write_text(yaml.safe_dump(values))
+    done = subprocess.run(
+        [str(tools.helm()), "template", "r", str(chart), "--values", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=tools.TIMEOUT,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "values don't meet the specifications of the schema" in done.stderr
+
+
+def test_build_script_reuses_the_cached_helm() -> None:
+    helm = tools.helm()
+    out = tools.run(tools.REPO / "tests" / "controlplane" / "build.sh", "helm")
+    assert out.strip() == f"helm {binaries.versions()['HELM']}: cached in {helm.parent}"
+    assert tools.run(helm, "version", "--short").startswith(binaries.versions()["HELM"])

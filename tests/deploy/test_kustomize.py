@@ -28,7 +28,15 @@ def helm_default(tmp_path_factory: pytest.TempPathFactory) -> Objects:
 
 
 def _pod_spec(deployment: dict[str, Any]) -> dict[str, Any]:
-    return dict(deployment["spec"]["template"]["spec"])
+    """The pod spec without the image, lists keyed by name in name order (patches append)."""
+    pod = dict(deployment["spec"]["template"]["spec"])
+    by_name = ("env", "volumeMounts")
+    pod["containers"] = [
+        {k: sorted(v, key=lambda e: e["name"]) if k in by_name else v for k, v in c.items() if k != "image"}
+        for c in pod["containers"]
+    ]
+    pod["volumes"] = sorted(pod["volumes"], key=lambda v: v["name"])
+    return pod
 
 
 def test_everything_lands_in_airunway_system(kustomized: Objects) -> None:
@@ -43,11 +51,8 @@ def test_the_operator_deployment_equals_the_charts_default(
     ours = one(kustomized, "Deployment", "airunway-operator")
     charts = one(helm_default, "Deployment", "airunway-operator")
     assert ours["spec"]["replicas"] == charts["spec"]["replicas"]
-    ours_pod, charts_pod = _pod_spec(ours), _pod_spec(charts)
     assert container(ours)["image"] == f"airunway-operator:{VERSION}"
-    for pod in (ours_pod, charts_pod):
-        pod["containers"] = [{k: v for k, v in c.items() if k != "image"} for c in pod["containers"]]
-    assert ours_pod == charts_pod
+    assert _pod_spec(ours) == _pod_spec(charts)
 
 
 def test_crds_are_the_charts_crds(kustomized: Objects, helm_default: Objects) -> None:
@@ -92,3 +97,31 @@ def test_prometheus_monitor_selects_the_metrics_service(tmp_path: Path) -> None:
     service = one(tools.kustomize(config / "manager"), "Service", "airunway-operator-metrics")
     assert monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
     assert monitor["spec"]["endpoints"][0]["port"] == service["spec"]["ports"][0]["name"]
+
+
+def test_cert_manager_component_equals_the_charts_cert_manager_values(tmp_path: Path) -> None:
+    config = tools.config_copy(tmp_path)
+    default = config / "default" / "kustomization.yaml"
+    # What config/default/kustomization.yaml tells a cert-manager user to do.
+    default.write_text(default.read_text().replace("- ../webhook/selfmanaged", "- ../webhook/certmanager"))
+    ours = tools.kustomize(config / "default")
+    chart = tools.chart_copy(tmp_path)
+    charts = tools.template(
+        chart, "--set", "fullnameOverride=airunway-operator", "--set", "certManager.enabled=true"
+    )
+    assert _pod_spec(one(ours, "Deployment")) == _pod_spec(one(charts, "Deployment"))
+    certificate = one(ours, "Certificate")
+    assert certificate["spec"] == one(charts, "Certificate")["spec"] | {
+        "issuerRef": certificate["spec"]["issuerRef"]
+    }
+    assert certificate["spec"]["issuerRef"]["name"] == one(ours, "Issuer")["metadata"]["name"]
+    webhook = one(ours, "ValidatingWebhookConfiguration")
+    assert (
+        webhook["metadata"]["annotations"]
+        == one(charts, "ValidatingWebhookConfiguration")["metadata"]["annotations"]
+    )
+    # cert-manager writes the Secret: no Secret permission is granted.
+    secret_rules = [
+        r for role in tools.find(ours, "Role") for r in role["rules"] if "secrets" in r["resources"]
+    ]
+    assert secret_rules == []
