@@ -98,6 +98,7 @@ def test_default_values_render_the_all_in_one_operator(chart: Path, tmp_path: Pa
     assert variables["AIRUNWAY_WEBHOOK_SECRET"] == "airunway-webhook-cert"
     assert "AIRUNWAY_WEBHOOK_CERT_DIR" not in variables
     assert not find(objects, "PodDisruptionBudget")
+    assert "affinity" not in pod
 
 
 def test_rbac_binds_the_generated_cluster_role_and_a_namespaced_lease_role(
@@ -194,6 +195,14 @@ def test_replicas_get_a_disruption_budget(chart: Path, tmp_path: Path) -> None:
     pdb = one(objects, "PodDisruptionBudget")
     assert pdb["spec"]["minAvailable"] == 1
     assert pdb["spec"]["selector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
+    [term] = deployment["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"][
+        "preferredDuringSchedulingIgnoredDuringExecution"
+    ]
+    assert term["podAffinityTerm"]["topologyKey"] == "kubernetes.io/hostname"
+    assert (
+        term["podAffinityTerm"]["labelSelector"]["matchLabels"]
+        == deployment["spec"]["selector"]["matchLabels"]
+    )
 
 
 def test_watched_namespaces_and_log_settings_become_arguments(chart: Path, tmp_path: Path) -> None:

@@ -52,3 +52,16 @@ def test_helm_default_values_are_accepted(cluster: Cluster, namespace: str, tmp_
         "Deployment",
         "ValidatingWebhookConfiguration",
     }
+
+
+def test_helm_split_ha_with_network_policy_is_accepted(
+    cluster: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    chart = tools.chart_copy(tmp_path)
+    values = ("--set", "split.enabled=true", "--set", "replicas=2", "--set", "networkPolicy.enabled=true")
+    objects = tools.template(chart, *values, namespace=namespace)
+    accepted = dryrun.create_all(cluster.api_client, objects)
+    assert len(accepted) == len(objects)
+    assert sum(a.startswith("Deployment/") for a in accepted) == 3
+    assert sum(a.startswith("PodDisruptionBudget/") for a in accepted) == 3
+    assert any(a.startswith("NetworkPolicy/") for a in accepted)
