@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 _VALIDITY = datetime.timedelta(days=3650)
+#: Certificates start a little in the past so a clock running slightly behind still accepts them.
+_BACKDATE = datetime.timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -51,13 +53,7 @@ def new_key() -> rsa.RSAPrivateKey:
 def write_key(path: Path, key: rsa.RSAPrivateKey) -> None:
     """Write a private key in PEM, readable by the owner only."""
     path.touch(mode=0o600)
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.TraditionalOpenSSL,
-            serialization.NoEncryption(),
-        )
-    )
+    path.write_bytes(key_pem(key))
 
 
 def _name(common_name: str, organization: str | None = None) -> x509.Name:
@@ -81,8 +77,16 @@ def _usage(*, ca: bool) -> x509.KeyUsage:
     )
 
 
-def _builder(subject: x509.Name, issuer: x509.Name, key: rsa.RSAPrivateKey) -> x509.CertificateBuilder:
-    start = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
+def _builder(
+    subject: x509.Name,
+    issuer: x509.Name,
+    key: rsa.RSAPrivateKey,
+    validity: datetime.timedelta,
+    now: datetime.datetime | None,
+) -> x509.CertificateBuilder:
+    now = now or datetime.datetime.now(datetime.UTC)
+    # Short test validities must not be eaten up by the back-dating.
+    start = now - min(_BACKDATE, validity / 20)
     return (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -90,15 +94,17 @@ def _builder(subject: x509.Name, issuer: x509.Name, key: rsa.RSAPrivateKey) -> x
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(start)
-        .not_valid_after(start + _VALIDITY)
+        .not_valid_after(now + validity)
     )
 
 
-def new_ca(common_name: str) -> KeyPair:
-    """A self-signed certificate authority."""
+def new_ca(
+    common_name: str, validity: datetime.timedelta = _VALIDITY, now: datetime.datetime | None = None
+) -> KeyPair:
+    """A self-signed certificate authority, valid from `now` (the current time by default)."""
     key = new_key()
     cert = (
-        _builder(_name(common_name), _name(common_name), key)
+        _builder(_name(common_name), _name(common_name), key, validity, now)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(_usage(ca=True), critical=True)
         .sign(key, hashes.SHA256())
@@ -113,12 +119,14 @@ def issue(
     server: bool,
     organization: str | None = None,
     hosts: Iterable[str] = (),
+    validity: datetime.timedelta = _VALIDITY,
+    now: datetime.datetime | None = None,
 ) -> KeyPair:
     """A leaf certificate signed by `ca`; `hosts` become IP or DNS subject alternative names."""
     key = new_key()
     usage = ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH
     builder = (
-        _builder(_name(common_name, organization), ca.cert.subject, key)
+        _builder(_name(common_name, organization), ca.cert.subject, key, validity, now)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_usage(ca=False), critical=True)
         .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
@@ -127,6 +135,30 @@ def issue(
     if sans:
         builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
     return KeyPair(builder.sign(ca.key, hashes.SHA256()), key)
+
+
+def cert_pem(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def key_pem(key: rsa.RSAPrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+
+
+def load_key(data: bytes) -> rsa.RSAPrivateKey:
+    key = serialization.load_pem_private_key(data, password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("not an RSA private key")
+    return key
+
+
+def load_certs(data: bytes) -> list[x509.Certificate]:
+    """Every certificate of a PEM bundle, in order."""
+    return x509.load_pem_x509_certificates(data) if data.strip() else []
 
 
 def _san(host: str) -> x509.GeneralName:

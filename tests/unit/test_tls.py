@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import ssl
 from pathlib import Path
@@ -37,3 +38,15 @@ def test_missing_mounted_files_are_reported_by_name(tmp_path: Path) -> None:
     (tmp_path / "tls.crt").write_text("x")
     with pytest.raises(FileNotFoundError, match=r"tls\.key"):
         tls.mounted(tmp_path)
+
+
+def test_validity_is_counted_from_now_and_short_ones_are_barely_backdated() -> None:
+    now = datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
+    ca = tls.new_ca("ca", datetime.timedelta(days=3650), now)
+    assert ca.cert.not_valid_after_utc == now + datetime.timedelta(days=3650)
+    assert ca.cert.not_valid_before_utc == now - datetime.timedelta(minutes=5)
+    leaf = tls.issue(ca, "svc", server=True, hosts=["svc"], validity=datetime.timedelta(seconds=40), now=now)
+    assert leaf.cert.not_valid_after_utc == now + datetime.timedelta(seconds=40)
+    assert leaf.cert.not_valid_before_utc == now - datetime.timedelta(seconds=2)
+    assert tls.load_certs(tls.cert_pem(ca.cert) + tls.cert_pem(leaf.cert)) == [ca.cert, leaf.cert]
+    assert tls.load_key(tls.key_pem(leaf.key)).public_key() == leaf.cert.public_key()

@@ -1,0 +1,183 @@
+"""The operator-managed webhook certificate rotates while the API server keeps calling the webhook.
+
+The operator keeps its certificate in a Secret of the test namespace with a 30 s validity, so the
+serving certificate is re-issued every ~20 s; a ValidatingWebhookConfiguration of this test (its
+own name, scoped to the test namespace, `failurePolicy: Fail`) points at the operator's loopback
+port. The operator itself writes the caBundle into it. While the serving certificate rotates twice,
+dry-run creates every 100 ms must each be answered by our webhook: admitted, or denied by it, never
+"failed calling webhook".
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes import client
+from kubernetes.client.rest import ApiException
+
+from airunway_operator.admission import configuration
+from airunway_operator.api import constants
+from airunway_operator.kube import webhooks
+from tests.conftest import Cluster
+from tests.operator_process import Operator, free_port, webhook_answers
+from tests.support import MODEL_ID, wait_for
+
+SECRET = "airunway-webhook-cert"
+VALIDITY_SECONDS = 30
+
+
+def _configuration(name: str, namespace: str, port: int) -> dict[str, Any]:
+    """The shipped configuration at a loopback URL without a caBundle, touching only this test."""
+    body = configuration.validating_configuration(
+        configuration.url_client_config(f"https://127.0.0.1:{port}", b"")
+    )
+    body["metadata"]["name"] = name
+    md, ipc = body["webhooks"]
+    for webhook in body["webhooks"]:
+        del webhook["clientConfig"]["caBundle"]
+    md["namespaceSelector"] = {"matchLabels": {"kubernetes.io/metadata.name": namespace}}
+    # InferenceProviderConfigs are cluster-scoped: a label no object carries keeps other tests out.
+    ipc["objectSelector"] = {"matchLabels": {"airunway.ai/webhook-cert-test": namespace}}
+    return body
+
+
+def _md(name: str, *, refused: bool) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "model": {"id": MODEL_ID},
+        "engine": {"type": "vllm"},
+        "resources": {"gpu": {"count": 1}},
+    }
+    if refused:
+        spec["provider"] = {"overrides": {"hostNetwork": True}}  # only the webhook refuses this
+    return {
+        "apiVersion": f"{constants.GROUP}/{constants.VERSION}",
+        "kind": constants.MODELDEPLOYMENT_KIND,
+        "metadata": {"name": name},
+        "spec": spec,
+    }
+
+
+class Traffic:
+    """Dry-run creates through the API server every 100 ms, each outcome recorded."""
+
+    def __init__(self, api_client: client.ApiClient, namespace: str) -> None:
+        self._api = client.CustomObjectsApi(api_client)
+        self._namespace = namespace
+        self._stop = threading.Event()
+        self.admitted = 0
+        self.denied = 0
+        self.failures: list[str] = []
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Traffic:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        sequence = 0
+        while not self._stop.is_set():
+            sequence += 1
+            refused = sequence % 2 == 0
+            try:
+                self._api.create_namespaced_custom_object(
+                    constants.GROUP,
+                    constants.VERSION,
+                    self._namespace,
+                    constants.MODELDEPLOYMENT_PLURAL,
+                    _md(f"rotation-{sequence}", refused=refused),
+                    dry_run="All",
+                )
+                self.admitted += 1
+            except ApiException as err:
+                body = str(err.body)
+                if refused and "admission webhook" in body and "denied the request" in body:
+                    self.denied += 1
+                else:
+                    self.failures.append(f"{err.status}: {body[:400]}")
+            except Exception as err:  # the API server itself must answer every request
+                self.failures.append(repr(err))
+            self._stop.wait(0.1)
+
+
+def _tls_crt(cluster: Cluster, namespace: str) -> bytes | None:
+    try:
+        secret = cluster.core.read_namespaced_secret(SECRET, namespace)
+    except ApiException as err:
+        if err.status == 404:
+            return None
+        raise
+    return bytes(secret.data["tls.crt"], "ascii")
+
+
+@pytest.fixture
+def webhook_configuration(cluster: Cluster, namespace: str) -> Iterator[tuple[str, int]]:
+    name = f"airunway-cert-test-{namespace}"
+    port = free_port()
+    api = client.AdmissionregistrationV1Api(cluster.api_client)
+    api.create_validating_webhook_configuration(_configuration(name, namespace, port))
+    try:
+        yield name, port
+    finally:
+        # A leftover failurePolicy: Fail configuration would refuse writes of later tests.
+        webhooks.deregister(cluster.api_client, name)
+
+
+def test_serving_certificate_rotates_twice_without_a_failed_admission(
+    cluster: Cluster, namespace: str, webhook_configuration: tuple[str, int], tmp_path: Path
+) -> None:
+    name, port = webhook_configuration
+    op = Operator(
+        cluster.kubeconfig,
+        tmp_path / "operator.log",
+        "--no-core",
+        "--providers",
+        "none",
+        env={
+            "AIRUNWAY_WEBHOOK_PORT": str(port),
+            "AIRUNWAY_WEBHOOK_CERT_MODE": "managed",
+            "AIRUNWAY_WEBHOOK_NAMESPACE": namespace,
+            "AIRUNWAY_WEBHOOK_CONFIGURATION_NAME": name,
+            "AIRUNWAY_WEBHOOK_CERT_VALIDITY_SECONDS": str(VALIDITY_SECONDS),
+            "AIRUNWAY_WEBHOOK_CERT_EXTRA_HOSTS": "127.0.0.1,localhost",
+            "AIRUNWAY_WEBHOOK_CERT_LOCAL_DIR": str(tmp_path / "serving"),
+        },
+    )
+    op.wait_healthy()
+    first = wait_for(
+        lambda: _tls_crt(cluster, namespace), 60, "the operator to create its certificate Secret"
+    )
+    # Answers only once the operator has written the Secret's CA into our configuration.
+    wait_for(lambda: webhook_answers(cluster.api_client, namespace), 60, "the webhook to deny a probe")
+    ca_before = cluster.core.read_namespaced_secret(SECRET, namespace).data["ca.crt"]
+
+    seen = [first]
+    with Traffic(cluster.api_client, namespace) as traffic:
+
+        def rotated_twice() -> bool:
+            current = _tls_crt(cluster, namespace)
+            if current is not None and current != seen[-1]:
+                seen.append(current)
+            return len(seen) >= 3
+
+        wait_for(rotated_twice, 4 * VALIDITY_SECONDS, "two rotations of the serving certificate", interval=1)
+        time.sleep(2)  # a few more requests against the last certificate
+
+    assert traffic.failures == [], f"{len(traffic.failures)} failed admissions: {traffic.failures[:5]}"
+    assert traffic.admitted > 10
+    assert traffic.denied > 10
+    secret = cluster.core.read_namespaced_secret(SECRET, namespace)
+    assert secret.type == "kubernetes.io/tls"
+    assert secret.data["ca.crt"] == ca_before  # only the serving certificate rotated
+    live = client.AdmissionregistrationV1Api(cluster.api_client).read_validating_webhook_configuration(name)
+    assert [w.client_config.ca_bundle for w in live.webhooks] == [ca_before, ca_before]
+    assert "Webhook certificate Secret" in op.output()
+    assert op.stop() == 0, op.output()[-3000:]
