@@ -1,8 +1,10 @@
-"""kstatus's generic status rules (sigs.k8s.io/cli-utils/pkg/kstatus), as Flux and kpt apply them to a
-custom resource whose kind they do not know.
+"""kstatus's generic status rules (sigs.k8s.io/cli-utils/pkg/kstatus/status, checkGenericProperties), as
+Flux, kpt and `kubectl wait`-style tools apply them to a custom resource whose kind they do not know.
 
-Order, as in kstatus: deletion, then observedGeneration, then the Reconciling and Stalled
-conditions, then the Ready condition; anything else is Current.
+Order, as in kstatus: deletion, then observedGeneration (checked only when present), then the
+Reconciling and Stalled conditions. Upstream kstatus stops there and calls the rest Current; this
+module also applies the stricter Ready rule (a Ready condition that is False is InProgress), which
+tools that read the Ready condition add, so a status passes only if it satisfies both readings.
 """
 
 from __future__ import annotations

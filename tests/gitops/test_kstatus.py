@@ -52,8 +52,8 @@ def test_rollout_in_progress_is_in_progress(make: Any) -> None:
 
 
 def test_failed_status_is_never_current() -> None:
-    # Without a Stalled condition kstatus cannot tell a failure from a rollout: it waits, never
-    # reports a failed ModelDeployment as Current.
+    # Without a Stalled condition a failure looks like a rollout: under the Ready rule it is
+    # InProgress (never Current); docs/gitops.md shows the Flux expression that fails fast.
     assert kstatus.compute(bodies.failed())[0] == kstatus.IN_PROGRESS
 
 
