@@ -199,17 +199,27 @@ class LeaderElector:
         where = f"{self.namespace}/{self.name}"
         _log.info(f"Waiting to acquire leader lease {where} as {self.identity}")
         while True:
+            started = time.monotonic()
             if await self._try():
                 break
             await asyncio.sleep(self._jittered())
-        last_renewed = time.monotonic()
+        # Renewals count from when the request started: the Lease says renewTime = about then.
+        last_renewed = started
         self.elected.set()
         _log.info(f"Acquired leader lease {where} as {self.identity}")
         while True:
             await asyncio.sleep(self._retry)
-            if await self._try():
-                last_renewed = time.monotonic()
-            elif self._taken or lost(last_renewed, time.monotonic(), self._deadline):
+            started = time.monotonic()
+            remaining = self._deadline - (started - last_renewed)
+            out_of_time = remaining <= 0
+            try:
+                # A hung request must not carry the leader past its deadline (client-go's RenewDeadline).
+                renewed = remaining > 0 and await asyncio.wait_for(self._try(), remaining)
+            except TimeoutError:
+                renewed, out_of_time = False, True
+            if renewed:
+                last_renewed = started
+            elif self._taken or out_of_time or lost(last_renewed, time.monotonic(), self._deadline):
                 self.elected.clear()
                 why = "another replica holds it" if self._taken else f"not renewed for {self._deadline:g}s"
                 _log.error(f"Lost leader lease {where} ({why}); stopping so that no two replicas reconcile")

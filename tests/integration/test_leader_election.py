@@ -202,3 +202,63 @@ def test_a_leader_that_loses_its_lease_stops_reconciling_and_exits(
     api.replace_namespaced_lease(replicas.lease, namespace, lease)
     wait_for(lambda: identity_in(follower), 30, "the follower to acquire the free Lease")
     wait_for(lambda: running(cluster, namespace, "held"), 90, "the held ModelDeployment to run")
+
+
+def test_a_leader_that_cannot_renew_within_the_deadline_stops(
+    cluster: Cluster, namespace: str, replicas: Replicas
+) -> None:
+    only = replicas.start("only")
+    only.wait_healthy()
+    wait_for(lambda: identity_in(only), 60, "the replica to acquire the Lease")
+
+    # The API server refuses every update of Leases in this namespace from now on.
+    name = f"airunway-test-deny-leases-{uuid.uuid4().hex[:8]}"
+    admission = client.AdmissionregistrationV1Api(cluster.api_client)
+    admission.create_validating_admission_policy(
+        {
+            "metadata": {"name": name},
+            "spec": {
+                "failurePolicy": "Fail",
+                "matchConstraints": {
+                    "resourceRules": [
+                        {
+                            "apiGroups": ["coordination.k8s.io"],
+                            "apiVersions": ["v1"],
+                            "operations": ["UPDATE"],
+                            "resources": ["leases"],
+                        }
+                    ]
+                },
+                "validations": [{"expression": "false", "message": "renewals refused by the test"}],
+            },
+        }
+    )
+    try:
+        admission.create_validating_admission_policy_binding(
+            {
+                "metadata": {"name": name},
+                "spec": {
+                    "policyName": name,
+                    "validationActions": ["Deny"],
+                    "matchResources": {
+                        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}
+                    },
+                },
+            }
+        )
+        wait_for(lambda: only.proc.poll() is not None, 60, "the leader to give up")
+        assert only.proc.returncode == 1, only.output()
+        assert f"not renewed for {leader.RENEW_DEADLINE:g}s" in only.output()
+        assert (
+            f"Leader lease {namespace}/{replicas.lease}: UnprocessableEntityException: (422)" in only.output()
+        )
+    finally:
+        for delete in (
+            admission.delete_validating_admission_policy_binding,
+            admission.delete_validating_admission_policy,
+        ):
+            try:
+                delete(name)
+            except ApiException as err:
+                if err.status != 404:
+                    raise
