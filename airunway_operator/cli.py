@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
         help="register the webhook configuration for this process's URL and remove it on exit (development)",
     )
     run.add_argument(
+        "--leader-elect",
+        action="store_true",
+        help="reconcile only while holding the leader Lease (AIRUNWAY_LEADER_ELECT; for several replicas)",
+    )
+    run.add_argument(
         "--providers",
         metavar="LIST",
         help="providers to run in this process: all (default), none, or names like vllm,kaito",
@@ -66,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides["webhook_enabled"] = False
     if args.register_webhook:
         overrides["webhook_register"] = True
+    if args.leader_elect:
+        overrides["leader_elect"] = True
     if args.providers is not None:
         overrides["providers"] = args.providers
     if args.no_core:

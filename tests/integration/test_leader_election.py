@@ -39,15 +39,16 @@ class Replicas:
         self.files = tls.self_signed(["127.0.0.1"], folder)
         self.started: list[Operator] = []
 
-    def start(self, name: str) -> Operator:
+    def start(self, name: str, *, flag: bool = False) -> Operator:
+        """A replica with leader election turned on by AIRUNWAY_LEADER_ELECT, or by --leader-elect."""
         env = {
-            "AIRUNWAY_LEADER_ELECT": "true",
+            "AIRUNWAY_LEADER_ELECT": "false" if flag else "true",
             "AIRUNWAY_LEADER_ELECTION_ID": self.lease,
             "AIRUNWAY_LEADER_ELECTION_NAMESPACE": self.namespace,
             "AIRUNWAY_WEBHOOK_CERT_DIR": str(self.folder),
             "AIRUNWAY_HEARTBEAT_SECONDS": "0",
         }
-        args = ("--providers", "vllm", "--namespace", self.namespace)
+        args = ("--providers", "vllm", "--namespace", self.namespace, *(("--leader-elect",) if flag else ()))
         op = Operator(self.cluster.kubeconfig, self.folder / f"{name}.log", *args, env=env)
         self.started.append(op)
         return op
@@ -173,7 +174,7 @@ def test_one_leader_reconciles_and_the_other_takes_over_when_it_is_killed(
 def test_a_leader_that_loses_its_lease_stops_reconciling_and_exits(
     cluster: Cluster, namespace: str, replicas: Replicas
 ) -> None:
-    only = replicas.start("only")
+    only = replicas.start("only", flag=True)
     only.wait_healthy()
     wait_for(lambda: identity_in(only), 60, "the replica to acquire the Lease")
 
