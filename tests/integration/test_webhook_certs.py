@@ -5,11 +5,17 @@ serving certificate is re-issued every ~20 s; a ValidatingWebhookConfiguration o
 own name, scoped to the test namespace, `failurePolicy: Fail`) points at the operator's loopback
 port. The operator itself writes the caBundle into it. While the serving certificate rotates twice,
 dry-run creates every 100 ms must each be answered by our webhook: admitted, or denied by it, never
-"failed calling webhook".
+"failed calling webhook". Meanwhile a second client opens a fresh TLS connection to the webhook
+port every 10 ms: the renewed certificate is loaded into the live server, so not one connection is
+refused or fails its handshake.
 """
 
 from __future__ import annotations
 
+import base64
+import http.client
+import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +30,7 @@ from airunway_operator.admission import configuration
 from airunway_operator.api import constants
 from airunway_operator.kube import webhooks
 from tests.conftest import Cluster
-from tests.operator_process import Operator, free_port, webhook_answers
+from tests.operator_process import Operator, admission_review, free_port, webhook_answers
 from tests.support import MODEL_ID, wait_for
 
 SECRET = "airunway-webhook-cert"
@@ -108,6 +114,50 @@ class Traffic:
             self._stop.wait(0.1)
 
 
+class Handshakes:
+    """A new TLS connection and review straight to the webhook port every 10 ms."""
+
+    def __init__(self, port: int, ca_bundle: bytes) -> None:
+        self._port = port
+        self._context = ssl.create_default_context(cadata=ca_bundle.decode())
+        self._stop = threading.Event()
+        self.answered = 0
+        self.failures: list[str] = []
+        #: Every distinct certificate the server presented, in order.
+        self.served: list[bytes] = []
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Handshakes:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        review = json.dumps(admission_review({"metadata": {"name": "probe"}, "spec": {}})).encode()
+        while not self._stop.is_set():
+            conn = http.client.HTTPSConnection("127.0.0.1", self._port, context=self._context, timeout=10)
+            try:
+                conn.request("POST", configuration.MODELDEPLOYMENT_PATH, body=review)
+                assert isinstance(conn.sock, ssl.SSLSocket)
+                served = conn.sock.getpeercert(binary_form=True)
+                if served and served not in self.served:
+                    self.served.append(served)
+                response = conn.getresponse()
+                response.read()
+                if response.status == 200:
+                    self.answered += 1
+                else:
+                    self.failures.append(f"HTTP {response.status}")
+            except (OSError, http.client.HTTPException) as err:
+                self.failures.append(repr(err))
+            finally:
+                conn.close()
+            self._stop.wait(0.01)
+
+
 def _tls_crt(cluster: Cluster, namespace: str) -> bytes | None:
     try:
         secret = cluster.core.read_namespaced_secret(SECRET, namespace)
@@ -160,7 +210,10 @@ def test_serving_certificate_rotates_twice_without_a_failed_admission(
     ca_before = cluster.core.read_namespaced_secret(SECRET, namespace).data["ca.crt"]
 
     seen = [first]
-    with Traffic(cluster.api_client, namespace) as traffic:
+    with (
+        Traffic(cluster.api_client, namespace) as traffic,
+        Handshakes(port, base64.b64decode(ca_before)) as direct,
+    ):
 
         def rotated_twice() -> bool:
             current = _tls_crt(cluster, namespace)
@@ -173,6 +226,10 @@ def test_serving_certificate_rotates_twice_without_a_failed_admission(
 
     assert traffic.failures == [], f"{len(traffic.failures)} failed admissions: {traffic.failures[:5]}"
     assert traffic.admitted > 10
+    assert direct.failures == [], f"{len(direct.failures)} failed connections: {direct.failures[:5]}"
+    assert direct.answered > 100
+    # The live server presented each renewed certificate, without a restart of the process.
+    assert len(direct.served) >= 3
     assert traffic.denied > 10
     secret = cluster.core.read_namespaced_secret(SECRET, namespace)
     assert secret.type == "kubernetes.io/tls"
