@@ -12,7 +12,9 @@ refused or fails its handshake.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import datetime
 import http.client
 import json
 import ssl
@@ -23,12 +25,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
+from airunway_operator import certs_policy
 from airunway_operator.admission import configuration
 from airunway_operator.api import constants
 from airunway_operator.kube import webhooks
+from airunway_operator.reconcile.certs import CertRotator
+from airunway_operator.webhook_cert_settings import CertSettings
 from tests.conftest import Cluster
 from tests.operator_process import Operator, admission_review, free_port, webhook_answers
 from tests.support import MODEL_ID, wait_for
@@ -238,3 +244,40 @@ def test_serving_certificate_rotates_twice_without_a_failed_admission(
     assert [w.client_config.ca_bundle for w in live.webhooks] == [ca_before, ca_before]
     assert "Webhook certificate Secret" in op.output()
     assert op.stop() == 0, op.output()[-3000:]
+
+
+def test_replicas_racing_for_the_secret_all_serve_the_one_that_won(
+    cluster: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    settings = CertSettings.from_env(
+        {
+            "AIRUNWAY_WEBHOOK_CERT_MODE": "managed",
+            "AIRUNWAY_WEBHOOK_NAMESPACE": namespace,
+            "AIRUNWAY_WEBHOOK_CONFIGURATION_NAME": f"absent-{namespace}",
+            "AIRUNWAY_WEBHOOK_CERT_VALIDITY_SECONDS": "6",
+        }
+    )
+    replicas = []
+    for index in range(3):
+        (tmp_path / str(index)).mkdir()
+        replicas.append(CertRotator(cluster.api_client, settings, tmp_path / str(index)))
+
+    def race() -> tuple[bytes, bytes]:
+        async def prepare_all() -> None:
+            await asyncio.gather(*(replica.prepare() for replica in replicas))
+
+        asyncio.run(prepare_all())
+        secret = cluster.core.read_namespaced_secret(SECRET, namespace)
+        stored = base64.b64decode(secret.data["tls.crt"]), base64.b64decode(secret.data["ca.crt"])
+        for replica in replicas:
+            assert (replica.files.certfile.read_bytes(), replica.files.cafile.read_bytes()) == stored
+        return stored
+
+    # Three replicas create the Secret at once: one create wins, the others adopt it.
+    created, ca = race()
+    # All three find the serving certificate due at the same moment: one renewal wins.
+    due = certs_policy.renewal_time(x509.load_pem_x509_certificate(created))
+    wait_for(lambda: datetime.datetime.now(datetime.UTC) > due, 10, "the renewal time")
+    renewed, ca_after = race()
+    assert renewed != created
+    assert ca_after == ca
