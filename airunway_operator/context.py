@@ -34,6 +34,7 @@ from airunway_operator.metrics import Metrics
 from airunway_operator.metrics_server import SecureMetricsServer
 from airunway_operator.reconcile import migration
 from airunway_operator.reconcile.cache import ObjectCache, key_of
+from airunway_operator.reconcile.certs import CertRotator
 from airunway_operator.reconcile.core import CoreReconciler
 from airunway_operator.reconcile.leader import LeaderElector
 from airunway_operator.reconcile.provider import ProviderRuntime
@@ -78,6 +79,8 @@ class OperatorContext:
     rules_status: RulesStatusWriter | None = None
     events: EventPoster | None = None
     webhook_registration: WorkQueue[str] | None = None
+    #: The managed webhook certificate's rotation (every replica runs it, leader or not).
+    webhook_certificates: CertRotator | None = None
     #: The leader election, when on; queues start only while it leads.
     elector: LeaderElector | None = None
     #: kopf's stop flag: set when this replica lost the leader Lease.

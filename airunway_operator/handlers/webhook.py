@@ -86,7 +86,7 @@ async def admission_serve(settings: kopf.OperatorSettings, memo: kopf.Memo, **_:
         rotator = CertRotator(ctx.api_client, certs, directory)
         files = await rotator.prepare()
         rotator.on_change = lambda renewed: context.load_cert_chain(renewed.certfile, renewed.keyfile)
-        memo.webhook_certificates = rotator
+        ctx.webhook_certificates = rotator
     elif cert_dir := ours.webhook_cert_dir or certs.cert_dir:
         files = tls.mounted(cert_dir)
     else:
@@ -111,6 +111,6 @@ async def admission_serve(settings: kopf.OperatorSettings, memo: kopf.Memo, **_:
 
 @kopf.on.cleanup()
 async def stop_certificate_rotation(memo: kopf.Memo, **_: Any) -> None:
-    rotator: CertRotator | None = getattr(memo, "webhook_certificates", None)
+    rotator = memo.context.webhook_certificates
     if rotator is not None:
         await rotator.stop()
