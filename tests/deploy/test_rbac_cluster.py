@@ -1,5 +1,6 @@
-"""The generated RBAC is enough and no more: an operator holding only a ServiceAccount token bound
-to the generated roles runs the vLLM flow without a single refusal, and the account's permission
+"""The generated RBAC is enough and no more: the Helm chart's RBAC is installed into the local plane,
+and an operator holding only a token of the chart's ServiceAccount runs the vLLM flow without a
+single refusal, and the account's permission
 list is exactly the reviewed table below (a widened permission fails this test)."""
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
 from airunway_operator.api import constants
-from airunway_operator.deploy import rbac
 from tests.conftest import Cluster
 from tests.controlplane import plane
+from tests.deploy import tools
 from tests.operator_process import Operator
 from tests.support import vllm_md, wait_for
 
@@ -37,10 +38,6 @@ class Account:
     namespace: str
     name: str
     kubeconfig: Path
-
-
-def _documents(path: Path) -> list[dict[str, Any]]:
-    return [d for d in yaml.safe_load_all(path.read_text()) if d]
 
 
 def _ignore_missing(delete: Any, *args: Any) -> None:
@@ -74,51 +71,54 @@ def _kubeconfig(cluster: Cluster, token: str, path: Path) -> Path:
     return path
 
 
+_RBAC_KINDS = ("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
+
+
 @contextmanager
 def generated_account(cluster: Cluster, namespace: str, directory: Path) -> Iterator[Account]:
-    """A ServiceAccount in `namespace` bound to the generated ClusterRole (under a unique name) and
-    to the generated namespaced Roles (in `namespace`, standing in for the operator's namespace)."""
+    """The RBAC of the Helm chart (its generated ClusterRole, bindings, Roles and ServiceAccount),
+    installed with `namespace` as the release namespace; cluster-scoped names get a unique suffix.
+    The rest of the chart (Deployment, webhook) is not installed: the operator runs out of cluster
+    with a token of the chart's ServiceAccount."""
     rbac_api = client.RbacAuthorizationV1Api(cluster.api_client)
     suffix = uuid.uuid4().hex[:8]
-    account = "airunway-operator"
-    cluster_role = f"airunway-rbac-test-{suffix}"
-    cluster.core.create_namespaced_service_account(namespace, {"metadata": {"name": account}})
-    subject = {"kind": "ServiceAccount", "name": account, "namespace": namespace}
+    objects = [
+        o
+        for o in tools.template(tools.chart_copy(directory), namespace=namespace)
+        if o["kind"] in _RBAC_KINDS
+    ]
+    account = tools.one(objects, "ServiceAccount")["metadata"]["name"]
+    created: list[tuple[str, str]] = []
     try:
-        for doc in _documents(rbac.ROLE_FILE) + _documents(rbac.LEADER_ELECTION_FILE):
-            if doc["kind"] == "ClusterRole":
-                doc["metadata"]["name"] = cluster_role
+        for doc in sorted(objects, key=lambda o: _RBAC_KINDS.index(o["kind"])):
+            kind, meta = doc["kind"], doc["metadata"]
+            if kind == "ServiceAccount":
+                cluster.core.create_namespaced_service_account(namespace, doc)
+            elif kind == "ClusterRole":
+                meta["name"] = f"{meta['name']}-{suffix}"
                 rbac_api.create_cluster_role(doc)
-                rbac_api.create_cluster_role_binding(
-                    {
-                        "metadata": {"name": cluster_role},
-                        "roleRef": {
-                            "apiGroup": "rbac.authorization.k8s.io",
-                            "kind": "ClusterRole",
-                            "name": cluster_role,
-                        },
-                        "subjects": [subject],
-                    }
-                )
-            else:
-                name = doc["metadata"]["name"]
-                doc["metadata"]["namespace"] = namespace
+            elif kind == "ClusterRoleBinding":
+                meta["name"] = f"{meta['name']}-{suffix}"
+                doc["roleRef"]["name"] = f"{doc['roleRef']['name']}-{suffix}"
+                rbac_api.create_cluster_role_binding(doc)
+            elif kind == "Role":
                 rbac_api.create_namespaced_role(namespace, doc)
-                rbac_api.create_namespaced_role_binding(
-                    namespace,
-                    {
-                        "metadata": {"name": name},
-                        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
-                        "subjects": [subject],
-                    },
-                )
+            else:
+                rbac_api.create_namespaced_role_binding(namespace, doc)
+            if kind.startswith("Cluster"):
+                created.append((kind, meta["name"]))
         token = cluster.core.create_namespaced_service_account_token(
             account, namespace, {"spec": {"expirationSeconds": 3600}}
         ).status.token
         yield Account(namespace, account, _kubeconfig(cluster, token, directory / "operator.kubeconfig"))
     finally:
-        _ignore_missing(rbac_api.delete_cluster_role_binding, cluster_role)
-        _ignore_missing(rbac_api.delete_cluster_role, cluster_role)
+        for kind, name in reversed(created):
+            delete = (
+                rbac_api.delete_cluster_role_binding
+                if kind == "ClusterRoleBinding"
+                else rbac_api.delete_cluster_role
+            )
+            _ignore_missing(delete, name)
 
 
 def api_client(account: Account) -> client.ApiClient:
