@@ -223,6 +223,9 @@ class OperatorContext:
         if self.elector is not None and self.elector.leading:
             where = f"{self.elector.namespace}/{self.elector.name}"
             await _last_writes({f"leader lease {where} released": self.elector.release()})
+        # kopf leaves its waiter on our stop flag running after a signal and then gives such
+        # leftover tasks a 5 s grace: setting the flag lets it finish at once.
+        self.stop_flag.set()
 
     async def _stop_queues(self) -> None:
         queues = [r.stop() for r in self.runtimes]

@@ -11,52 +11,13 @@ Usage: python -m benchmarks.shutdown [--runs 3]
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 from tests.controlplane import plane
-from tests.operator_process import Operator, free_port
-
-
-def _silent_server() -> tuple[socket.socket, int]:
-    """Accepts connections and never answers."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    held: list[socket.socket] = []
-
-    def accept() -> None:
-        while True:
-            try:
-                held.append(sock.accept()[0])
-            except OSError:
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
-    return sock, int(sock.getsockname()[1])
-
-
-def _kubeconfig(path: Path, port: int) -> Path:
-    path.write_text(
-        f"""apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster: {{server: "https://127.0.0.1:{port}", insecure-skip-tls-verify: true}}
-users:
-- name: u
-  user: {{token: "x"}}
-contexts:
-- name: airunway-bench
-  context: {{cluster: c, user: u}}
-current-context: airunway-bench
-"""
-    )
-    return path
+from tests.operator_process import Operator, SilentServer, free_port, kubeconfig_for
 
 
 def _stop_seconds(kubeconfig: Path, log: Path) -> tuple[float, int]:
@@ -81,9 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     cases: dict[str, Path] = {}
     if plane.is_running(layout):
         cases["healthy API server"] = layout.kubeconfig
-    silent, hung_port = _silent_server()
-    cases["API server hangs"] = _kubeconfig(work / "hung.kubeconfig", hung_port)
-    cases["API server refuses"] = _kubeconfig(work / "refused.kubeconfig", free_port())
+    silent = SilentServer()
+    cases["API server hangs"] = kubeconfig_for(work / "hung.kubeconfig", silent.port)
+    cases["API server refuses"] = kubeconfig_for(work / "refused.kubeconfig", free_port())
     print(f"SIGTERM -> exit, {args.runs} runs each (bound: 10 s)")
     try:
         for name, kubeconfig in cases.items():

@@ -11,6 +11,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import urllib.request
 import uuid
 from pathlib import Path
@@ -29,6 +30,50 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class SilentServer:
+    """Accepts TCP connections on loopback and never answers: an API server that hangs."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = int(self.sock.getsockname()[1])
+        self._held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                self._held.append(self.sock.accept()[0])
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self._held:
+            conn.close()
+
+
+def kubeconfig_for(path: Path, port: int) -> Path:
+    """A kubeconfig for an API server on loopback `port` that is not ours (hung or absent)."""
+    path.write_text(
+        f"""apiVersion: v1
+kind: Config
+clusters:
+- name: elsewhere
+  cluster: {{server: "https://127.0.0.1:{port}", insecure-skip-tls-verify: true}}
+users:
+- name: nobody
+  user: {{token: "x"}}
+contexts:
+- name: airunway-elsewhere
+  context: {{cluster: elsewhere, user: nobody}}
+current-context: airunway-elsewhere
+"""
+    )
+    return path
 
 
 def healthy(port: int) -> bool:

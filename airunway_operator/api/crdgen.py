@@ -9,7 +9,6 @@ only `main` touches the file system.
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any, Final
 import yaml
 from pydantic import BaseModel
 
+from airunway_operator import generated
 from airunway_operator.api import constants, crdschema
 from airunway_operator.api.modeldeployment import ModelDeployment
 from airunway_operator.api.providerconfig import InferenceProviderConfig
@@ -165,23 +165,6 @@ def rendered_files() -> dict[str, str]:
     return {kind.file_name: render(kind) for kind in KINDS}
 
 
-def _stale(directory: Path, files: dict[str, str]) -> list[str]:
-    diffs: list[str] = []
-    for name, expected in files.items():
-        path = directory / name
-        current = path.read_text() if path.exists() else ""
-        if current != expected:
-            diffs.extend(
-                difflib.unified_diff(
-                    current.splitlines(keepends=True),
-                    expected.splitlines(keepends=True),
-                    fromfile=f"{path} (committed)",
-                    tofile=f"{path} (generated)",
-                )
-            )
-    return diffs
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Write the CRDs, or with --check report stale files and return 1."""
     parser = argparse.ArgumentParser(prog="python -m airunway_operator.api.crdgen", description=__doc__)
@@ -190,14 +173,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     files = rendered_files()
     if args.check:
-        diffs = _stale(args.output_dir, files)
+        diffs = generated.stale({args.output_dir / name: text for name, text in files.items()})
         sys.stdout.writelines(diffs)
         if diffs:
             print("CRDs are stale: run `python -m airunway_operator.api.crdgen`", file=sys.stderr)
         return 1 if diffs else 0
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        (args.output_dir / name).write_text(content)
+    generated.write({args.output_dir / name: text for name, text in files.items()})
     return 0
 
 

@@ -12,7 +12,6 @@ exits 1 on a difference. Pure: builds text, performs no I/O except in `files()` 
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Final
 
 import yaml
 
+from airunway_operator import generated
 from airunway_operator.version import VERSION
 
 REPO: Final = Path(__file__).resolve().parents[2]
@@ -73,21 +73,6 @@ def files() -> dict[Path, str]:
     return rendered({p.name: p.read_text() for p in SOURCE.glob("*.yaml")}, VERSION)
 
 
-def _stale(expected: dict[Path, str]) -> list[str]:
-    diffs: list[str] = []
-    for path, content in expected.items():
-        current = path.read_text() if path.exists() else ""
-        if current != content:
-            name = str(path.relative_to(REPO))
-            diffs += difflib.unified_diff(
-                current.splitlines(keepends=True),
-                content.splitlines(keepends=True),
-                fromfile=f"{name} (committed)",
-                tofile=f"{name} (generated)",
-            )
-    return diffs
-
-
 def _extra(expected: dict[Path, str]) -> list[Path]:
     """Copies of CRDs that no longer exist in `crds/`."""
     found = [*CHART_CRDS.glob("*.yaml"), *KUSTOMIZE_CRDS.glob("*.yaml")]
@@ -100,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     expected = files()
     if args.check:
-        diffs = _stale(expected)
+        diffs = generated.stale(expected, REPO)
         extra = _extra(expected)
         sys.stdout.writelines(diffs)
         for path in extra:
@@ -110,9 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1 if diffs or extra else 0
     for path in _extra(expected):
         path.unlink()
-    for path, content in expected.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content)
+    generated.write(expected)
     return 0
 
 

@@ -13,7 +13,6 @@ instead and exits 1 on a difference. Pure: builds text, performs no I/O except i
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import Any, Final
 import yaml
 
 import providers
+from airunway_operator import generated
 from airunway_operator.admission import configuration
 from airunway_operator.api import constants
 from providers.base import Provider
@@ -243,37 +243,18 @@ def rendered_files(registered: Sequence[Provider]) -> dict[Path, str]:
     }
 
 
-def _stale(files: dict[Path, str]) -> list[str]:
-    diffs: list[str] = []
-    for path, expected in files.items():
-        current = path.read_text() if path.exists() else ""
-        if current != expected:
-            name = path.relative_to(REPO)
-            diffs.extend(
-                difflib.unified_diff(
-                    current.splitlines(keepends=True),
-                    expected.splitlines(keepends=True),
-                    fromfile=f"{name} (committed)",
-                    tofile=f"{name} (generated)",
-                )
-            )
-    return diffs
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m airunway_operator.deploy.rbac", description=__doc__)
     parser.add_argument("--check", action="store_true", help="compare instead of writing; exit 1 on a diff")
     args = parser.parse_args(argv)
     files = rendered_files(providers.load_providers())
     if args.check:
-        diffs = _stale(files)
+        diffs = generated.stale(files, REPO)
         sys.stdout.writelines(diffs)
         if diffs:
             print("RBAC is stale: run `python -m airunway_operator.deploy.rbac`", file=sys.stderr)
         return 1 if diffs else 0
-    for path, content in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content)
+    generated.write(files)
     return 0
 
 

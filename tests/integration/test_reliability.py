@@ -3,8 +3,6 @@ self-healing registration, and a bounded stop whatever the API server does."""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +17,13 @@ from airunway_operator import tls
 from airunway_operator.admission import configuration
 from airunway_operator.api import constants
 from tests.conftest import Cluster
-from tests.operator_process import Operator, free_port, registration_exists
+from tests.operator_process import (
+    Operator,
+    SilentServer,
+    free_port,
+    kubeconfig_for,
+    registration_exists,
+)
 from tests.support import vllm_md, wait_for
 
 G, V = constants.GROUP, constants.VERSION
@@ -312,61 +316,18 @@ def test_providers_refresh_their_heartbeat_and_recreate_a_deleted_config_at_once
 # ------------------------------------------------------------------ bounded stop
 
 
-class _SilentServer:
-    """Accepts TCP connections on loopback and never answers: an API server that hangs."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = int(self.sock.getsockname()[1])
-        self.conns: list[socket.socket] = []
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.conns.append(conn)
-
-    def close(self) -> None:
-        self.sock.close()
-        for conn in self.conns:
-            conn.close()
-
-
-def _kubeconfig(path: Path, port: int) -> Path:
-    path.write_text(
-        f"""apiVersion: v1
-kind: Config
-clusters:
-- name: gone
-  cluster: {{server: "https://127.0.0.1:{port}", insecure-skip-tls-verify: true}}
-users:
-- name: gone
-  user: {{token: "x"}}
-contexts:
-- name: airunway-gone
-  context: {{cluster: gone, user: gone}}
-current-context: airunway-gone
-"""
-    )
-    return path
-
-
 @pytest.mark.parametrize("api_server", ["hangs", "refuses"])
 def test_sigterm_stops_the_operator_in_bounded_time_whatever_the_api_server_does(
     tmp_path: Path, api_server: str
 ) -> None:
-    silent = _SilentServer()
+    silent = SilentServer()
     port = silent.port if api_server == "hangs" else free_port()
     if api_server == "refuses":
         silent.close()
     try:
-        op = Operator(_kubeconfig(tmp_path / "kubeconfig", port), tmp_path / "op.log", "--register-webhook")
+        op = Operator(
+            kubeconfig_for(tmp_path / "kubeconfig", port), tmp_path / "op.log", "--register-webhook"
+        )
         op.wait_healthy()
         time.sleep(2)  # let watches, registration and webhook registration start and block
         op.proc.terminate()
