@@ -202,8 +202,8 @@ class OperatorContext:
         self.stop_flag.set()
 
     async def stop(self) -> None:
-        """Stop every queue, make the last writes concurrently within STOP_WRITES_TIMEOUT, then
-        release the leader Lease."""
+        """Stop every queue, then make the last writes (providers not ready, loopback webhook
+        registration removed, leader Lease released) concurrently within STOP_WRITES_TIMEOUT."""
         if self._starter is not None:
             self._starter.cancel()
         if self.elector is not None:
@@ -219,10 +219,11 @@ class OperatorContext:
             last[f"webhook configuration {configuration.NAME} removed"] = call(
                 webhooks.deregister, self.api_client, configuration.NAME, timeout=(2.0, 2.0)
             )
-        await _last_writes(last)
         if self.elector is not None and self.elector.leading:
+            # In the same window: stopping stays bounded whatever the API server does.
             where = f"{self.elector.namespace}/{self.elector.name}"
-            await _last_writes({f"leader lease {where} released": self.elector.release()})
+            last[f"leader lease {where} released"] = self.elector.release()
+        await _last_writes(last)
         # kopf leaves its waiter on our stop flag running after a signal and then gives such
         # leftover tasks a 5 s grace: setting the flag lets it finish at once.
         self.stop_flag.set()

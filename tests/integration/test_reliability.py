@@ -316,9 +316,10 @@ def test_providers_refresh_their_heartbeat_and_recreate_a_deleted_config_at_once
 # ------------------------------------------------------------------ bounded stop
 
 
+@pytest.mark.parametrize("leader_election", [False, True], ids=["single", "leader-election"])
 @pytest.mark.parametrize("api_server", ["hangs", "refuses"])
 def test_sigterm_stops_the_operator_in_bounded_time_whatever_the_api_server_does(
-    tmp_path: Path, api_server: str
+    tmp_path: Path, api_server: str, leader_election: bool
 ) -> None:
     silent = SilentServer()
     port = silent.port if api_server == "hangs" else free_port()
@@ -326,7 +327,10 @@ def test_sigterm_stops_the_operator_in_bounded_time_whatever_the_api_server_does
         silent.close()
     try:
         op = Operator(
-            kubeconfig_for(tmp_path / "kubeconfig", port), tmp_path / "op.log", "--register-webhook"
+            kubeconfig_for(tmp_path / "kubeconfig", port),
+            tmp_path / "op.log",
+            "--register-webhook",
+            env={"AIRUNWAY_LEADER_ELECT": str(leader_election).lower()},
         )
         op.wait_healthy()
         time.sleep(2)  # let watches, registration and webhook registration start and block
