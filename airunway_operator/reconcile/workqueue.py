@@ -201,5 +201,4 @@ class WorkQueue(Generic[K]):
 def _one_line(err: BaseException) -> str:
     if isinstance(err, ApiException):
         return f"API server answered {errors.message(err)}"
-    text = str(err).strip().splitlines()
-    return f"{type(err).__name__}: {text[0][:300]}" if text else type(err).__name__
+    return logs.describe(err)
