@@ -34,6 +34,29 @@ def vllm_md(
     }
 
 
+def ignore_missing(call: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Run `call` (a delete, usually); an object already gone (404) is fine."""
+    from kubernetes.client.rest import ApiException
+
+    try:
+        call(*args, **kwargs)
+    except ApiException as err:
+        if err.status != 404:
+            raise
+
+
+def get_or_none(get: Callable[..., T], *args: Any) -> T | None:
+    """`get(*args)`, or None when the object does not exist (404)."""
+    from kubernetes.client.rest import ApiException
+
+    try:
+        return get(*args)
+    except ApiException as err:
+        if err.status == 404:
+            return None
+        raise
+
+
 def wait_for(predicate: Callable[[], T | None], timeout: float, what: str, interval: float = 0.2) -> T:
     """Poll `predicate` until it returns something truthy; fail naming `what` after `timeout` s."""
     deadline = time.monotonic() + timeout

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -26,7 +25,7 @@ from tests.conftest import Cluster
 from tests.controlplane import plane
 from tests.deploy import tools
 from tests.operator_process import Operator
-from tests.support import vllm_md, wait_for
+from tests.support import get_or_none, ignore_missing, vllm_md, wait_for
 
 pytestmark = pytest.mark.cluster
 
@@ -38,14 +37,6 @@ class Account:
     namespace: str
     name: str
     kubeconfig: Path
-
-
-def _ignore_missing(delete: Any, *args: Any) -> None:
-    try:
-        delete(*args)
-    except ApiException as err:
-        if err.status != 404:
-            raise
 
 
 def _kubeconfig(cluster: Cluster, token: str, path: Path) -> Path:
@@ -118,7 +109,7 @@ def generated_account(cluster: Cluster, namespace: str, directory: Path) -> Iter
                 if kind == "ClusterRoleBinding"
                 else rbac_api.delete_cluster_role
             )
-            _ignore_missing(delete, name)
+            ignore_missing(delete, name)
 
 
 def api_client(account: Account) -> client.ApiClient:
@@ -146,8 +137,8 @@ def metrics_scraper(cluster: Cluster, namespace: str) -> Iterator[str]:
             "scraper", namespace, {"spec": {"expirationSeconds": 3600}}
         ).status.token
     finally:
-        _ignore_missing(rbac_api.delete_cluster_role_binding, name)
-        _ignore_missing(rbac_api.delete_cluster_role, name)
+        ignore_missing(rbac_api.delete_cluster_role_binding, name)
+        ignore_missing(rbac_api.delete_cluster_role, name)
 
 
 def scrape(port: int, token: str) -> tuple[int, str]:
@@ -215,12 +206,7 @@ def _running_with(cluster: Cluster, namespace: str, name: str, ready: int) -> bo
 
 
 def _gone(cluster: Cluster, namespace: str, name: str) -> bool:
-    try:
-        cluster.custom.get_namespaced_custom_object(G, V, namespace, MD, name)
-    except ApiException as err:
-        if err.status != 404:
-            raise
-    else:
+    if get_or_none(cluster.custom.get_namespaced_custom_object, G, V, namespace, MD, name) is not None:
         return False
     return (
         not cluster.apps.list_namespaced_deployment(namespace).items

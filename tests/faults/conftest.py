@@ -24,7 +24,7 @@ from tests.conftest import Cluster
 from tests.controlplane import binaries, install, nodes, plane
 from tests.faults import workload
 from tests.operator_process import Operator
-from tests.support import wait_for
+from tests.support import ignore_missing, wait_for
 
 PORT_OFFSET = 1000
 # The identity of the operator's kubeconfig (tests/controlplane/pki.py): the tests write as admin,
@@ -130,11 +130,7 @@ def namespace(fault_plane: FaultPlane) -> Iterator[str]:
     name = f"f-{uuid.uuid4().hex[:10]}"
     fault_plane.core.create_namespace({"metadata": {"name": name}})
     yield name
-    try:
-        fault_plane.core.delete_namespace(name)
-    except ApiException as err:
-        if err.status != 404:
-            raise
+    ignore_missing(fault_plane.core.delete_namespace, name)
     wait_for(lambda: namespace_gone(fault_plane, name), 300, f"namespace {name} to be deleted", interval=1)
 
 

@@ -15,7 +15,7 @@ from tests.controlplane import install
 from tests.faults import workload
 from tests.faults.conftest import FaultPlane, Operators, namespace_gone
 from tests.operator_process import deregister, registration_exists, webhook_answers
-from tests.support import wait_for
+from tests.support import get_or_none, wait_for
 
 G, V, MD = workload.G, workload.V, workload.MD
 COUNT = 3
@@ -145,14 +145,8 @@ def _crd_gone(fault_plane: FaultPlane) -> bool:
 
 
 def _workspace(fault_plane: FaultPlane, namespace: str, name: str) -> dict[str, Any] | None:
-    try:
-        found: dict[str, Any] = fault_plane.custom.get_namespaced_custom_object(
-            "kaito.sh", "v1beta1", namespace, "workspaces", name
-        )
-    except ApiException as err:
-        if err.status == 404:
-            return None
-        raise
+    get = fault_plane.custom.get_namespaced_custom_object
+    found: dict[str, Any] | None = get_or_none(get, "kaito.sh", "v1beta1", namespace, "workspaces", name)
     return found
 
 

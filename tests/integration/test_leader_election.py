@@ -20,7 +20,7 @@ from airunway_operator.reconcile import leader
 from tests.conftest import Cluster
 from tests.controlplane import plane
 from tests.operator_process import Operator, WebhookClient, admission_review
-from tests.support import vllm_md, wait_for
+from tests.support import ignore_missing, vllm_md, wait_for
 
 G, V, MD = constants.GROUP, constants.VERSION, constants.MODELDEPLOYMENT_PLURAL
 ACQUIRED = "Acquired leader lease"
@@ -258,8 +258,4 @@ def test_a_leader_that_cannot_renew_within_the_deadline_stops(
             admission.delete_validating_admission_policy_binding,
             admission.delete_validating_admission_policy,
         ):
-            try:
-                delete(name)
-            except ApiException as err:
-                if err.status != 404:
-                    raise
+            ignore_missing(delete, name)

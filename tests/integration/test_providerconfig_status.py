@@ -15,6 +15,7 @@ from airunway_operator.api import constants
 from airunway_operator.kube import providerconfigs
 from airunway_operator.validation import providerconfig
 from tests.conftest import Cluster
+from tests.support import ignore_missing
 
 G, V, PLURAL = constants.GROUP, constants.VERSION, constants.PROVIDERCONFIG_PLURAL
 
@@ -35,11 +36,7 @@ def config_name(cluster: Cluster) -> Iterator[str]:
     try:
         yield name
     finally:
-        try:
-            cluster.custom.delete_cluster_custom_object(G, V, PLURAL, name)
-        except ApiException as err:
-            if err.status != 404:
-                raise
+        ignore_missing(cluster.custom.delete_cluster_custom_object, G, V, PLURAL, name)
 
 
 def test_the_condition_is_written_to_the_status_subresource(cluster: Cluster, config_name: str) -> None:

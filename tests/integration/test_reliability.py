@@ -24,7 +24,7 @@ from tests.operator_process import (
     kubeconfig_for,
     registration_exists,
 )
-from tests.support import vllm_md, wait_for
+from tests.support import get_or_none, ignore_missing, vllm_md, wait_for
 
 G, V = constants.GROUP, constants.VERSION
 MD_PLURAL, IPC_PLURAL = constants.MODELDEPLOYMENT_PLURAL, constants.PROVIDERCONFIG_PLURAL
@@ -40,21 +40,14 @@ def _get(cluster: Cluster, namespace: str, name: str) -> dict[str, Any]:
 
 
 def _ipc(cluster: Cluster, name: str) -> dict[str, Any] | None:
-    try:
-        body: dict[str, Any] = cluster.custom.get_cluster_custom_object(G, V, IPC_PLURAL, name)
-    except ApiException as err:
-        if err.status == 404:
-            return None
-        raise
+    body: dict[str, Any] | None = get_or_none(
+        cluster.custom.get_cluster_custom_object, G, V, IPC_PLURAL, name
+    )
     return body
 
 
 def _delete_ipc(cluster: Cluster, name: str) -> None:
-    try:
-        cluster.custom.delete_cluster_custom_object(G, V, IPC_PLURAL, name)
-    except ApiException as err:
-        if err.status != 404:
-            raise
+    ignore_missing(cluster.custom.delete_cluster_custom_object, G, V, IPC_PLURAL, name)
 
 
 # ------------------------------------------------------------------ start-up order
@@ -225,11 +218,7 @@ def finalizer_changes_refused(cluster: Cluster, namespace: str) -> Iterator[str]
             api.delete_validating_admission_policy_binding,
             api.delete_validating_admission_policy,
         ):
-            try:
-                delete(name)
-            except ApiException as err:
-                if err.status != 404:
-                    raise
+            ignore_missing(delete, name)
 
 
 def test_a_refused_finalizer_write_still_shows_why_in_status_and_converges_once_allowed(

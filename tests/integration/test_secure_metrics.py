@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pytest
 from kubernetes import client
-from kubernetes.client.rest import ApiException
 
 from airunway_operator import tls
 from benchmarks import audit
 from tests.conftest import Cluster
 from tests.controlplane import plane
 from tests.operator_process import Operator
-from tests.support import wait_for
+from tests.support import ignore_missing, wait_for
 
 
 def get_metrics(port: int, cafile: Path, token: str | None) -> tuple[int, str]:
@@ -67,11 +66,7 @@ def metrics_reader(cluster: Cluster, namespace: str) -> Iterator[str]:
         yield token_for(cluster, namespace, "reader")
     finally:
         for delete in (rbac.delete_cluster_role_binding, rbac.delete_cluster_role):
-            try:
-                delete(name)
-            except ApiException as err:
-                if err.status != 404:
-                    raise
+            ignore_missing(delete, name)
 
 
 def test_metrics_need_a_token_that_may_get_metrics(
