@@ -40,7 +40,7 @@ from airunway_operator.reconcile.leader import LeaderElector
 from airunway_operator.reconcile.provider import ProviderRuntime
 from airunway_operator.reconcile.providerconfig_status import RulesStatusWriter
 from airunway_operator.reconcile.workqueue import WorkQueue
-from airunway_operator.settings import Settings
+from airunway_operator.settings import Settings, provider_settings
 from providers.base import Provider
 
 _log = logging.getLogger("airunway.startup")
@@ -115,7 +115,7 @@ class OperatorContext:
                 ctx.cache,
                 events.post,
                 version=version.VERSION,
-                settings=settings.provider_settings(),
+                settings=provider_settings(provider.env_prefix),
                 finalizer_timeout=settings.finalizer_timeout_seconds,
                 heartbeat_seconds=settings.heartbeat_seconds,
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import Field
@@ -76,23 +78,16 @@ class Settings(BaseSettings):
     def webhook_url(self) -> str:
         return f"https://{self.webhook_host}:{self.webhook_port}"
 
-    kaito_node_auto_provisioning: str = ""
-    """KAITO: truthy (1, true, yes, on, enabled) lets Workspaces request instance types below."""
-    kaito_gpu_instance_type: str = ""
-    """KAITO: instance type for GPU Workspaces when node auto-provisioning is on."""
-    kaito_cpu_instance_type: str = ""
-    """KAITO: instance type for CPU Workspaces when node auto-provisioning is on."""
-    image_resolution: str = Field(default="off", pattern="^(off|best-effort|required)$")
-    """Direct vLLM: resolve default image tags to digests (off until a registry client exists)."""
-
-    def provider_settings(self) -> dict[str, str]:
-        """Settings handed to renderers through RenderContext (renderers never read the environment)."""
-        return {
-            "AIRUNWAY_KAITO_NODE_AUTO_PROVISIONING": self.kaito_node_auto_provisioning,
-            "AIRUNWAY_KAITO_GPU_INSTANCE_TYPE": self.kaito_gpu_instance_type,
-            "AIRUNWAY_KAITO_CPU_INSTANCE_TYPE": self.kaito_cpu_instance_type,
-            "imageResolution": self.image_resolution,
-        }
+    download_job_image: str = "ghcr.io/ai-runway/airunway/model-downloader:latest"
+    """Image of the model-download Job of the shared storage pipeline (upstream's
+    `--download-job-image`)."""
 
     log_format: str = Field(default="plain", pattern="^(plain|full|json)$")
     """Log line format: plain, full or json."""
+
+
+def provider_settings(prefix: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A provider's own settings: every environment variable starting with `prefix`, by full
+    name. The core's settings never name a provider; each provider documents its variables."""
+    source = os.environ if environ is None else environ
+    return {key: value for key, value in source.items() if key.startswith(prefix)}

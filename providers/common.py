@@ -15,10 +15,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
-from airunway_operator.api import constants
-from airunway_operator.api.constants import EngineType
-from airunway_operator.api.modeldeployment import ModelDeployment
-from airunway_operator.validation import defaults
+from airunway_operator.sdk import EngineType, ModelDeployment, constants
+from airunway_operator.sdk import effective as defaults
 from providers.base import Manifest
 
 MANAGED_BY: Final = "airunway.ai/managed-by"

@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from airunway_operator.api.constants import EngineType, Phase, VolumePurpose
-from airunway_operator.api.modeldeployment import ModelDeployment, StorageVolume
-from airunway_operator.validation import defaults
+from airunway_operator.sdk import EngineType, ModelDeployment, Phase, StorageVolume, VolumePurpose
+from airunway_operator.sdk import effective as defaults
 from providers import common
 from providers.base import Manifest, ProviderStatus, TargetKind
 
-DEPLOYMENT: Final = TargetKind("apps/v1", "Deployment", "deployments")
+DEPLOYMENT: Final = TargetKind("apps/v1", "Deployment", "deployments", delete_on_finalize=True)
 SERVICE: Final = TargetKind("v1", "Service", "services")
 CLAIM: Final = TargetKind("v1", "PersistentVolumeClaim", "persistentvolumeclaims")
 

@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from airunway_operator.api.constants import EngineType
 from airunway_operator.api.modeldeployment import ModelDeploymentSpec
 from airunway_operator.api.providerconfig import InferenceProviderConfig
-from airunway_operator.validation import compatibility, defaults, paths
+from airunway_operator.sdk import effective as defaults
+from airunway_operator.validation import compatibility, paths
 from airunway_operator.validation import spec as spec_rules
 from airunway_operator.validation.result import ErrorKind, FieldError
 

@@ -21,6 +21,15 @@ def register(providers: tuple[Provider, ...]) -> None:
         kopf.on.event(api_version, plural, labels={MANAGED_BY: "airunway"}, id=f"target-{plural}")(
             target_event
         )
+    crds = frozenset(p.readiness_crd for p in providers if p.readiness_crd)
+    if crds:
+        # A provider's CRD installed or removed changes its readiness at once (no restart, no polling).
+        kopf.on.event(
+            "apiextensions.k8s.io/v1",
+            "customresourcedefinitions",
+            when=lambda name, **_: name in crds,
+            id="provider-crds",
+        )(crd_event)
     for provider in providers:
         probe = provider.upstream_probe
         if probe is None:
@@ -43,6 +52,14 @@ async def target_event(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
         key = runtime.owner_key(body)
         if key is not None:
             runtime.schedule(key)
+
+
+async def crd_event(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    ctx: OperatorContext = memo.context
+    name = (body.get("metadata") or {}).get("name")
+    for runtime in ctx.runtimes:
+        if runtime.provider.readiness_crd == name:
+            runtime.upstream_changed()
 
 
 async def upstream_event(memo: kopf.Memo, **_: Any) -> None:

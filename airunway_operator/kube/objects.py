@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from kubernetes import client
 
@@ -119,3 +120,38 @@ async def delete(
         path(api_version, plural, namespace, name),
         body={"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation},
     )
+
+
+async def replace(
+    api_client: client.ApiClient,
+    api_version: str,
+    plural: str,
+    namespace: str,
+    body: dict[str, Any],
+    manager: str,
+) -> dict[str, Any]:
+    """Full update (PUT); `body` carries the live resourceVersion, so a concurrent change is a 409."""
+    name = body["metadata"]["name"]
+    return await call(
+        _request,
+        api_client,
+        "PUT",
+        path(api_version, plural, namespace, name),
+        body=body,
+        query=f"fieldManager={manager}",
+    )
+
+
+async def list_items(
+    api_client: client.ApiClient, api_version: str, plural: str, namespace: str, label_selector: str
+) -> list[dict[str, Any]]:
+    """The objects of one kind in `namespace` matching `label_selector`."""
+    answer = await call(
+        _request,
+        api_client,
+        "GET",
+        path(api_version, plural, namespace),
+        query=f"labelSelector={quote(label_selector)}",
+    )
+    items = answer.get("items") or []
+    return [item for item in items if isinstance(item, dict)]

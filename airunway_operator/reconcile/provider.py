@@ -36,8 +36,8 @@ from airunway_operator.reconcile.cache import ObjectCache, key_of
 from airunway_operator.reconcile.workqueue import RetryError, WorkQueue
 from airunway_operator.status import conditions
 from airunway_operator.status.patch import merge_patch
-from providers.base import Manifest, ProbeResult, Provider, RenderContext, TargetKind
-from providers.common import RenderError
+from providers.base import Manifest, Observed, ProbeResult, Provider, RenderContext, TargetKind
+from providers.common import MANAGED_BY, RenderError
 
 logger = logging.getLogger("airunway.provider")
 EventSink = Callable[[Mapping[str, Any], Event], None]
@@ -169,13 +169,26 @@ class ProviderRuntime:
                 logger.info(f"Updated InferenceProviderConfig {name}")
         self._remember(current)
         probe = await self.probe() if ready else None
+        if ready and self.provider.readiness_crd is not None:
+            ready = await self._crd_served(self.provider.readiness_crd)
         await self._write_registration_status(ready and (probe is None or probe.healthy), probe)
+
+    async def _crd_served(self, name: str) -> bool:
+        """The "CRD presence" readiness of Dynamo and KubeRay: does the CustomResourceDefinition exist?"""
+        extensions = client.ApiextensionsV1Api(self._api)
+        try:
+            await call(extensions.read_custom_resource_definition, name)
+        except ApiException as err:
+            if errors.is_not_found(err):
+                return False
+            raise
+        return True
 
     async def _write_registration_status(self, ready: bool, probe: ProbeResult | None) -> None:
         status: dict[str, Any] = {
             "ready": ready,
             "version": f"{self.provider.name}-provider:{self._version}",
-            "upstreamCRDVersion": self.provider.targets[0].api_version,
+            "upstreamCRDVersion": self.provider.primary.api_version,
         }
         previous = self._registered_status
         if probe is not None:
@@ -328,10 +341,7 @@ class ProviderRuntime:
         except RenderError as err:
             return outcome.render_failed(self.provider.resource_kind, str(err))
         try:
-            primary = None
-            for manifest in manifests:
-                live = await self._apply(md, manifest)
-                primary = live if primary is None else primary
+            lives = [await self._apply(md, manifest) for manifest in manifests]
         except OwnershipConflictError as err:
             return outcome.conflict(str(err))
         except ApiException as err:
@@ -342,8 +352,14 @@ class ProviderRuntime:
         except (HTTPError, OSError) as err:
             reason = f"API server unreachable ({type(err).__name__})"
             return outcome.create_failed(f"Failed to create/update resource: {reason}").retry_because(reason)
-        mapped = self.provider.map_status(md, primary)
-        return outcome.created(manifests[0]["metadata"]["name"], self.provider.resource_kind, mapped)
+        mapped = self.provider.map_status(md, Observed.of(*lives, pods=self._pods(md)))
+        name = self.provider.primary_name(manifests) or md.metadata.name or ""
+        return outcome.created(name, self.provider.resource_kind, mapped)
+
+    def _pods(self, md: ModelDeployment) -> tuple[Manifest, ...]:
+        """Pods serving `md`, from the pod watch (none until pod diagnosis is wired)."""
+        del md
+        return ()
 
     async def _apply(self, md: ModelDeployment, manifest: Manifest) -> Manifest:
         kind = self._kind_of(manifest)
@@ -366,6 +382,13 @@ class ProviderRuntime:
                 return live
             updated = await objects.merge_patch(
                 self._api, kind.api_version, kind.plural, namespace, name, patch
+            )
+        elif self.provider.sync_replace is not None:
+            body = self.provider.sync_replace(manifest, live)
+            if body is None:
+                return live
+            updated = await objects.replace(
+                self._api, kind.api_version, kind.plural, namespace, body, self.provider.field_manager
             )
         elif drift.in_sync(manifest, live):
             return live
@@ -422,7 +445,7 @@ class ProviderRuntime:
         deleted_at = md.metadata.deletion_timestamp
         assert deleted_at is not None
         elapsed = (datetime.now(UTC) - deleted_at).total_seconds()
-        gone = await self._delete_primary(md, timed_out=elapsed >= self._timeout)
+        gone = await self._delete_targets(md, timed_out=elapsed >= self._timeout)
         if gone or elapsed >= self._timeout:
             remaining = tuple(f for f in md.metadata.finalizers or () if f != self.provider.finalizer)
             await self._set_finalizers(md, remaining)
@@ -430,38 +453,69 @@ class ProviderRuntime:
             return
         self.queue.add_after(key_of(body), self._timeout - elapsed)
 
-    async def _delete_primary(self, md: ModelDeployment, *, timed_out: bool) -> bool:
-        """True once the primary target is gone (or not ours); otherwise ask for its deletion."""
-        kind = self.provider.targets[0]
-        namespace, name = md.metadata.namespace or "", _primary_name(md, self.provider)
-        try:
-            live = await objects.get(self._api, kind.api_version, kind.plural, namespace, name)
-        except ApiException as err:
-            if errors.is_not_found(err):
-                return True
-            return timed_out
-        if not _owned_by(live, md):
-            self._post(
-                live,
-                Event(
-                    "Warning",
-                    "ResourceConflict",
-                    f"{kind.kind} {name} is not owned by this ModelDeployment; left in place",
-                ),
-            )
-            return True
-        if (live.get("metadata") or {}).get("deletionTimestamp"):
-            return False
-        try:
-            await objects.delete(self._api, kind.api_version, kind.plural, namespace, name, "Foreground")
-        except ApiException as err:
-            if errors.is_not_found(err):
-                return True
-            if timed_out:
-                return True
-            raise
-        logger.info(f"Deleting {kind.kind} {namespace}/{name} of ModelDeployment {md.metadata.name}")
-        return False
+    async def _delete_targets(self, md: ModelDeployment, *, timed_out: bool) -> bool:
+        """True once no owned object of a `delete_on_finalize` kind is left (foreign-owned ones
+        are left in place with a Warning); otherwise ask for their deletion."""
+        namespace = md.metadata.namespace or ""
+        remaining = False
+        for kind in self.provider.targets:
+            if not kind.delete_on_finalize:
+                continue
+            try:
+                found = await self._finalize_candidates(md, kind)
+            except ApiException as err:
+                if errors.is_not_found(err) or errors.is_kind_missing(err):
+                    continue  # the kind is no longer served: nothing of it can be left
+                if timed_out:
+                    continue
+                raise
+            for live in found:
+                name = (live.get("metadata") or {}).get("name") or ""
+                if not _owned_by(live, md):
+                    self._post(
+                        {**live, "kind": kind.kind, "apiVersion": kind.api_version},
+                        Event(
+                            "Warning",
+                            "ResourceConflict",
+                            f"{kind.kind} {name} is not owned by this ModelDeployment; left in place",
+                        ),
+                    )
+                    continue
+                if (live.get("metadata") or {}).get("deletionTimestamp"):
+                    remaining = True
+                    continue
+                try:
+                    await objects.delete(
+                        self._api, kind.api_version, kind.plural, namespace, name, "Foreground"
+                    )
+                except ApiException as err:
+                    if errors.is_not_found(err) or errors.is_kind_missing(err) or timed_out:
+                        continue
+                    raise
+                logger.info(f"Deleting {kind.kind} {namespace}/{name} of ModelDeployment {md.metadata.name}")
+                remaining = True
+        return not remaining or timed_out
+
+    async def _finalize_candidates(self, md: ModelDeployment, kind: TargetKind) -> list[Manifest]:
+        """Objects of `kind` this ModelDeployment may own: the recorded primary by name (even
+        without our labels, to report a foreign owner), plus every labelled object it owns."""
+        namespace = md.metadata.namespace or ""
+        found: dict[str, Manifest] = {}
+        if kind == self.provider.primary:
+            name = _primary_name(md, self.provider)
+            try:
+                found[name] = await objects.get(self._api, kind.api_version, kind.plural, namespace, name)
+            except ApiException as err:
+                if not errors.is_not_found(err):
+                    raise
+        listed = await objects.list_items(
+            self._api, kind.api_version, kind.plural, namespace, f"{MANAGED_BY}=airunway"
+        )
+        for item in listed:
+            name = (item.get("metadata") or {}).get("name") or ""
+            if _owned_by(item, md):
+                found[name] = item
+        return list(found.values())
 
 
 def _engine(md: ModelDeployment) -> EngineType | None:

@@ -16,7 +16,7 @@ from typing import Final
 from airunway_operator.api.constants import ServingMode
 from airunway_operator.api.modeldeployment import ModelDeploymentSpec
 from airunway_operator.api.providerconfig import EngineCapability, InferenceProviderConfig
-from airunway_operator.validation import defaults
+from airunway_operator.sdk import effective as defaults
 
 NO_PROVIDERS_REGISTERED: Final = "no providers registered (InferenceProviderConfig resources not found)"
 

@@ -25,7 +25,7 @@ model, field by field, following the Go declarations:
   `engine.enablePrefixCaching: true` when `engine` exists.
 
 Upstream evaluates the object its mutating webhook defaulted; we never write those defaults, so
-`build` applies them (the rules of `validation.defaults`, SPEC-core §2.2: serving mode, scaling,
+`build` applies them (the rules of `sdk.effective`, SPEC-core §2.2: serving mode, scaling,
 GPU count 1 for an explicit non-llamacpp engine, GPU types, volume paths/claims/access modes).
 It then overlays the resolved engine into `engine.type` when the spec leaves it empty, as
 upstream does for CEL only. Pure.
@@ -58,8 +58,8 @@ from airunway_operator.api.modeldeployment import (
     ProviderSpec,
     StorageVolume,
 )
+from airunway_operator.sdk import effective as defaults
 from airunway_operator.selection import quantities
-from airunway_operator.validation import defaults
 from airunway_operator.validation.quantity import QuantityError
 
 JsonValue: TypeAlias = bool | float | str | list["JsonValue"] | dict[str, "JsonValue"] | None
@@ -149,7 +149,7 @@ _ATTRIBUTES: Final = {info.alias or name: name for name, info in ModelDeployment
 
 
 def _apply_webhook_defaults(wire: dict[str, Any], spec: ModelDeploymentSpec, deployment: str) -> None:
-    """`validation.defaults.effective_spec` applied to the dumped spec (SPEC-core §2.2); done on the
+    """`sdk.effective.effective_spec` applied to the dumped spec (SPEC-core §2.2); done on the
     dump because copying typed models costs more than the rest of selection. A test checks that
     building from the typed effective spec gives the same value."""
     mode = defaults.serving_mode(spec)

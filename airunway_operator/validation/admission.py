@@ -14,8 +14,8 @@ from typing import Any
 
 from airunway_operator.api.meta import ObjectMeta
 from airunway_operator.api.modeldeployment import ModelDeployment, ModelDeploymentSpec, StorageVolume
+from airunway_operator.sdk import effective as defaults
 from airunway_operator.validation import (
-    defaults,
     immutability,
     overrides,
     parsing,

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import Final
 
 from airunway_operator.api.modeldeployment import ModelDeploymentSpec, StorageVolume
-from airunway_operator.validation import defaults, paths, quantity
+from airunway_operator.sdk import effective as defaults
+from airunway_operator.validation import paths, quantity
 from airunway_operator.validation.result import ErrorKind, FieldError, shown
 
 #: Wire names and readers of the fields a managed volume must keep (matched by name).

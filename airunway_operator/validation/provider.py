@@ -10,7 +10,8 @@ from collections.abc import Mapping
 
 from airunway_operator.api.modeldeployment import ModelDeploymentSpec
 from airunway_operator.api.providerconfig import InferenceProviderConfig
-from airunway_operator.validation import compatibility, defaults, lookup, paths
+from airunway_operator.sdk import effective as defaults
+from airunway_operator.validation import compatibility, lookup, paths
 from airunway_operator.validation import spec as spec_rules
 from airunway_operator.validation.result import ErrorKind, FieldError, shown
 

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from airunway_operator.api import constants
 from airunway_operator.api.constants import EngineType, ModelSource, ServingMode
 from airunway_operator.api.modeldeployment import ComponentScalingSpec, ModelDeploymentSpec
-from airunway_operator.validation import defaults, paths
+from airunway_operator.sdk import effective as defaults
+from airunway_operator.validation import paths
 from airunway_operator.validation.result import ErrorKind, FieldError, shown
 
 _DYNAMO = "dynamo"

@@ -15,7 +15,8 @@ from typing import Final
 from airunway_operator.api import celrules
 from airunway_operator.api.constants import VolumePurpose
 from airunway_operator.api.modeldeployment import StorageVolume
-from airunway_operator.validation import defaults, paths, quantity
+from airunway_operator.sdk import effective as defaults
+from airunway_operator.validation import paths, quantity
 from airunway_operator.validation.result import ErrorKind, FieldError, shown
 
 # Shared with the CRD's own rules (api/celrules.py).

@@ -34,12 +34,18 @@ PROVIDER: Final[Provider] = Provider(
     display_name=capabilities.DISPLAY_NAME,
     field_manager="kaito-provider",
     targets=(render.WORKSPACE,),
+    primary=render.WORKSPACE,
     config=capabilities.config,
     check_compatibility=compatibility.check,
     render=render.render_workspace,
-    map_status=status.map_workspace,
+    map_status=status.map_status,
     admission_warnings=compatibility.admission_warnings,
     sync_patch=drift.sync_patch,
+    settings={
+        render.NODE_AUTO_PROVISIONING: "truthy (1, true, yes, on): Workspaces request instance types",
+        render.GPU_INSTANCE_TYPE: "instance type for GPU Workspaces when node auto-provisioning is on",
+        render.CPU_INSTANCE_TYPE: "instance type for CPU Workspaces when node auto-provisioning is on",
+    },
     upstream_probe=UpstreamProbe(
         "workspaces.kaito.sh", health.CONTROLLER_LABEL, health.CONTROLLER_LABEL_VALUES, _evaluate
     ),

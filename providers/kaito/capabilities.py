@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from airunway_operator.api import constants
-from airunway_operator.api.constants import ApiFormat, EngineType, ServingMode
-from airunway_operator.api.providerconfig import (
+from airunway_operator.sdk import (
+    ApiFormat,
     EngineCapability,
+    EngineType,
     GatewayCapabilities,
     InferenceProviderConfigSpec,
     ProviderCapabilities,
     SelectionRule,
+    ServingMode,
+    constants,
 )
 from providers import common
 from providers.base import Manifest

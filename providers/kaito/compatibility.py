@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from airunway_operator.api.constants import EngineType, ModelSource, ServingMode
-from airunway_operator.api.modeldeployment import ModelDeployment
+from airunway_operator.sdk import EngineType, ModelDeployment, ModelSource, ServingMode
 
 GGUF_URL_ARG: Final = "ggufUrl"
 """The only `engine.args` key the llama.cpp template uses."""

@@ -12,13 +12,12 @@ import copy
 from collections.abc import Mapping
 from typing import Any, Final
 
-from airunway_operator.api.constants import EngineType, ModelSource
-from airunway_operator.api.modeldeployment import ModelDeployment
+from airunway_operator.sdk import EngineType, ModelDeployment, ModelSource
 from providers import common
 from providers.base import Manifest, RenderContext, TargetKind
 from providers.kaito import compatibility, drift
 
-WORKSPACE: Final = TargetKind("kaito.sh/v1beta1", "Workspace", "workspaces")
+WORKSPACE: Final = TargetKind("kaito.sh/v1beta1", "Workspace", "workspaces", delete_on_finalize=True)
 
 NODE_AUTO_PROVISIONING: Final = "AIRUNWAY_KAITO_NODE_AUTO_PROVISIONING"
 """Setting: KAITO provisions nodes, so `resource.instanceType` is rendered (truthy values below)."""

@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from airunway_operator.api.constants import Phase
-from airunway_operator.api.modeldeployment import ModelDeployment
-from providers.base import Manifest, ProviderStatus
+from airunway_operator.sdk import ModelDeployment, Phase
+from providers.base import Manifest, Observed, ProviderStatus
 
 SERVICE_PORT: Final = 80
 """KAITO serves every Workspace through a Service named after it, on port 80 (llama.cpp too)."""
@@ -38,6 +37,11 @@ _READY_STATES: Final = frozenset({"Ready", "Succeeded"})
 class _Condition:
     status: str
     message: str
+
+
+def map_status(md: ModelDeployment, observed: Observed) -> ProviderStatus:
+    """The Workspace `<md>` (the only target) mapped by `map_workspace`."""
+    return map_workspace(md, observed.get("Workspace", md.metadata.name or ""))
 
 
 def map_workspace(md: ModelDeployment, workspace: Manifest | None) -> ProviderStatus:

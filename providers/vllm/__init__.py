@@ -19,6 +19,7 @@ PROVIDER: Final[Provider] = Provider(
     display_name=capabilities.DISPLAY_NAME,
     field_manager="vllm-provider",
     targets=(DEPLOYMENT, SERVICE, CLAIM),
+    primary=DEPLOYMENT,
     config=capabilities.config,
     check_compatibility=compatibility.check,
     render=render.render,
@@ -26,6 +27,7 @@ PROVIDER: Final[Provider] = Provider(
     # The composition root: no registry client exists yet, and the clock only dates resolved images.
     pre_step=image.make_pre_step(image.no_registry_client, lambda: datetime.now(UTC)),
     admission_warnings=compatibility.warnings,
+    settings={image.SETTING: "image resolution of the default image: off, best-effort or required"},
 )
 
 __all__ = ["PROVIDER"]

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from airunway_operator.api import constants
-from airunway_operator.api.constants import ApiFormat, EngineType, ServingMode
+from airunway_operator.sdk import ApiFormat, EngineType, ServingMode, constants
 from providers import common
 from providers.base import Manifest
 

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from airunway_operator.api import constants
-from airunway_operator.api.constants import EngineType, ServingMode
-from airunway_operator.api.modeldeployment import ModelDeployment
-from airunway_operator.validation import defaults
+from airunway_operator.sdk import EngineType, ModelDeployment, ServingMode, constants
+from airunway_operator.sdk import effective as defaults
 from providers import common, workloads
 
 DISAGGREGATED: Final = (

@@ -24,8 +24,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
 
-from airunway_operator.api import conditions
-from airunway_operator.api.modeldeployment import ModelDeployment
+from airunway_operator.sdk import ModelDeployment, conditions
 from providers.base import ConditionUpdate, PreStep, RenderContext
 from providers.common import go_quote
 
@@ -34,7 +33,9 @@ VERSION: Final = "cu130-nightly"
 """Upstream `versions.env` `VLLM_VERSION`."""
 DEFAULT_IMAGE: Final = f"{REPOSITORY}:{VERSION}"
 
-SETTING: Final = "imageResolution"
+SETTING: Final = "AIRUNWAY_VLLM_IMAGE_RESOLUTION"
+"""Environment variable (a provider setting) naming the mode; the chart value is `imageResolution`."""
+MODE_NAME: Final = "imageResolution"
 """RenderContext.settings key holding the mode."""
 
 RESOLUTION_DISABLED: Final = "ResolutionDisabled"
@@ -71,7 +72,7 @@ def parse_mode(text: str) -> ImageResolution:
         return ImageResolution(text.strip())
     except ValueError:
         choices = ", ".join(mode.value for mode in ImageResolution)
-        raise ValueError(f"setting {SETTING} is {text!r}; choose one of {choices}") from None
+        raise ValueError(f"setting {MODE_NAME} ({SETTING}) is {text!r}; choose one of {choices}") from None
 
 
 @dataclass(frozen=True)
@@ -226,7 +227,7 @@ def _outcome(
     if mode is ImageResolution.OFF:
         message = (
             f"Direct vLLM image {go_quote(requested)} from {source} selection is used as written: image "
-            f"resolution is off ({SETTING}=off), so the tag is not pinned to a digest."
+            f"resolution is off ({MODE_NAME}=off), so the tag is not pinned to a digest."
         )
         return _Outcome(RESOLUTION_DISABLED, message, {}, ok=False)
     reused = _reusable(md, requested)

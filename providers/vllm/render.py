@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from airunway_operator.api.modeldeployment import ModelDeployment
-from airunway_operator.validation import spec as spec_rules
+from airunway_operator.sdk import ModelDeployment, check_args
 from providers import common, workloads
 from providers.base import Manifest, RenderContext
 from providers.vllm import image
@@ -50,7 +49,7 @@ def build_args(md: ModelDeployment) -> list[str]:
     """`--host 0.0.0.0 --port 8000`, the derived flags a user flag does not replace, sorted
     `engine.args`, then `extraArgs` verbatim."""
     _reject_reserved(md)
-    duplicates = spec_rules.check_args(md.spec)
+    duplicates = check_args(md.spec)
     if duplicates:
         raise common.RenderError(duplicates[0].message)
     explicit = common.explicit_arg_keys(md)

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from airunway_operator.api.modeldeployment import ModelDeployment
+from airunway_operator.sdk import ModelDeployment
 from providers import workloads
-from providers.base import Manifest, ProviderStatus
+from providers.base import Observed, ProviderStatus
 
 
-def map_status(md: ModelDeployment, primary: Manifest | None) -> ProviderStatus:
+def map_status(md: ModelDeployment, observed: Observed) -> ProviderStatus:
     """Phase, message, replicas and endpoint `<md>:8000`; Pending with nothing else while the
     Deployment does not exist. Never raises."""
-    del md
+    primary = observed.get(workloads.DEPLOYMENT.kind, md.metadata.name or "")
     return workloads.map_deployment_status(primary, workloads.HTTP_PORT)

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+import providers
 from airunway_operator import cli
-from airunway_operator.settings import Settings
+from airunway_operator.settings import Settings, provider_settings
 from tests.deploy import tools
 from tests.deploy.tools import Objects, container
 
@@ -41,7 +42,7 @@ VALUE_SETS: dict[str, tuple[str, ...]] = {
         "--set",
         "leaderElection.enabled=false",
         "--set",
-        "extraEnv.AIRUNWAY_IMAGE_RESOLUTION=best-effort",
+        "extraEnv.AIRUNWAY_VLLM_IMAGE_RESOLUTION=best-effort",
     ),
 }
 
@@ -68,6 +69,7 @@ def test_every_deployment_starts_with_valid_arguments_and_settings(
     chart: Path, name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings_variables = {f"AIRUNWAY_{field.upper()}" for field in Settings.model_fields}
+    settings_variables |= {name for provider in providers.REGISTRY for name in provider.settings}
     for deployment in _deployments(chart, VALUE_SETS[name]):
         args = container(deployment)["args"]
         parsed = cli._parser().parse_args(args)
@@ -96,7 +98,7 @@ def test_everything_value_set_reaches_the_settings(chart: Path, monkeypatch: pyt
     assert settings.finalizer_timeout_seconds == 30
     assert settings.metrics_secure
     assert not settings.leader_elect
-    assert settings.image_resolution == "best-effort"
+    assert provider_settings("AIRUNWAY_VLLM_")["AIRUNWAY_VLLM_IMAGE_RESOLUTION"] == "best-effort"
 
 
 def test_split_deployments_divide_the_work(chart: Path) -> None:

@@ -39,7 +39,8 @@ def fake_provider() -> Provider:
         config=lambda version: {"metadata": {"name": "widgets"}, "spec": {}},
         check_compatibility=lambda md, engine: None,
         render=lambda md, context: [],
-        map_status=lambda md, primary: ProviderStatus(phase=Phase.PENDING),
+        primary=TargetKind("example.com/v1", "Widget", "widgets"),
+        map_status=lambda md, observed: ProviderStatus(phase=Phase.PENDING),
         upstream_probe=UpstreamProbe(
             "widgets.example.com",
             "app",

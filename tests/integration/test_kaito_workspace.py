@@ -17,7 +17,7 @@ import yaml
 from airunway_operator.api import constants
 from airunway_operator.api.constants import EngineType, Phase
 from airunway_operator.api.modeldeployment import ModelDeployment
-from providers.base import RenderContext
+from providers.base import Observed, RenderContext
 from providers.kaito import PROVIDER, drift, render
 from tests.conftest import Cluster
 from tests.unit.validation.builders import md as md_body
@@ -102,7 +102,7 @@ def test_golden_workspace_is_stored_unpruned_and_maps_to_running(
 
     _assert_contains(workspace, stored)
     assert drift.sync_patch(workspace, stored) is None, "server defaults must not count as drift"
-    assert PROVIDER.map_status(owner, stored).phase is Phase.PENDING
+    assert PROVIDER.map_status(owner, Observed.of(stored)).phase is Phase.PENDING
 
     ready = _set_status(
         cluster,
@@ -116,7 +116,7 @@ def test_golden_workspace_is_stored_unpruned_and_maps_to_running(
             ],
         },
     )
-    result = PROVIDER.map_status(owner, ready)
+    result = PROVIDER.map_status(owner, Observed.of(ready))
     count = workspace["resource"]["count"]
     assert (result.phase, result.message) == (Phase.RUNNING, "")
     assert (result.desired, result.ready, result.available) == (count, count, count)
@@ -165,7 +165,7 @@ def test_kaito_status_writes_map_to_phases(
     owner = _create_owner(cluster, namespace, golden["metadata"]["name"])
     stored = _set_status(cluster, _create(cluster, _owned_by(golden, owner)), status)
 
-    result = PROVIDER.map_status(owner, stored)
+    result = PROVIDER.map_status(owner, Observed.of(stored))
 
     assert (result.phase, result.message) == (phase, message)
     assert result.ready == 0

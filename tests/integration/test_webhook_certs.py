@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 from cryptography import x509
@@ -74,25 +74,35 @@ def _md(name: str, *, refused: bool) -> dict[str, Any]:
     }
 
 
-class Traffic:
-    """Dry-run creates through the API server every 100 ms, each outcome recorded."""
+class _Background:
+    """A loop in a daemon thread for the length of a `with` block; `_run` checks `_stop`."""
 
-    def __init__(self, api_client: client.ApiClient, namespace: str) -> None:
-        self._api = client.CustomObjectsApi(api_client)
-        self._namespace = namespace
+    def __init__(self) -> None:
         self._stop = threading.Event()
-        self.admitted = 0
-        self.denied = 0
-        self.failures: list[str] = []
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> Traffic:
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join(timeout=30)
+
+
+class Traffic(_Background):
+    """Dry-run creates through the API server every 100 ms, each outcome recorded."""
+
+    def __init__(self, api_client: client.ApiClient, namespace: str) -> None:
+        self._api = client.CustomObjectsApi(api_client)
+        self._namespace = namespace
+        self.admitted = 0
+        self.denied = 0
+        self.failures: list[str] = []
+        super().__init__()
 
     def _run(self) -> None:
         sequence = 0
@@ -120,26 +130,17 @@ class Traffic:
             self._stop.wait(0.1)
 
 
-class Handshakes:
+class Handshakes(_Background):
     """A new TLS connection and review straight to the webhook port every 10 ms."""
 
     def __init__(self, port: int, ca_bundle: bytes) -> None:
         self._port = port
         self._context = ssl.create_default_context(cadata=ca_bundle.decode())
-        self._stop = threading.Event()
         self.answered = 0
         self.failures: list[str] = []
         #: Every distinct certificate the server presented, in order.
         self.served: list[bytes] = []
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> Handshakes:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
+        super().__init__()
 
     def _run(self) -> None:
         review = json.dumps(admission_review({"metadata": {"name": "probe"}, "spec": {}})).encode()

@@ -21,7 +21,7 @@ from airunway_operator.api.constants import EngineType, Phase
 from airunway_operator.api.modeldeployment import ModelDeployment
 from airunway_operator.api.providerconfig import InferenceProviderConfig
 from providers import REGISTRY, common
-from providers.base import Provider, ProviderStatus, RenderContext
+from providers.base import Observed, Provider, ProviderStatus, RenderContext
 from tests.schema import schema_check
 from tests.unit.validation.builders import md as md_body
 
@@ -84,12 +84,12 @@ def test_every_object_carries_the_managed_labels(provider: Provider) -> None:
 
 
 @pytest.mark.parametrize("provider", BY_NAME)
-def test_the_primary_is_the_first_target_kind(provider: Provider) -> None:
+def test_the_primary_kind_is_rendered_and_declared(provider: Provider) -> None:
     md, context = deployment(provider)
-    primary = provider.render(md, context)[0]
-    target = provider.targets[0]
-    assert (primary["apiVersion"], primary["kind"]) == (target.api_version, target.kind)
-    assert provider.resource_kind == primary["kind"]
+    rendered = provider.render(md, context)
+    assert provider.primary in provider.targets
+    assert provider.primary_name(rendered) is not None
+    assert provider.resource_kind == provider.primary.kind
 
 
 @pytest.mark.parametrize("provider", BY_NAME)
@@ -133,7 +133,7 @@ def test_blocked_override_keys_are_render_errors(provider: Provider) -> None:
 @pytest.mark.parametrize("provider", BY_NAME)
 def test_nothing_yet_maps_to_pending_with_nothing_else(provider: Provider) -> None:
     md, _ = deployment(provider)
-    assert provider.map_status(md, None) == ProviderStatus(phase=Phase.PENDING)
+    assert provider.map_status(md, Observed()) == ProviderStatus(phase=Phase.PENDING)
 
 
 JSON = st.recursive(
@@ -150,13 +150,15 @@ SHAPED = st.recursive(JSON, lambda inner: st.dictionaries(KEYS, inner, max_size=
 @given(garbage=st.one_of(JSON, SHAPED))
 def test_map_status_never_raises_on_garbage(provider: Provider, garbage: Any) -> None:
     md, _ = deployment(provider)
-    assert isinstance(provider.map_status(md, cast(Any, garbage)), ProviderStatus)
+    name = md.metadata.name or ""
+    observed = Observed({(kind.kind, name): cast(Any, garbage) for kind in provider.targets})
+    assert isinstance(provider.map_status(md, observed), ProviderStatus)
 
 
 @pytest.mark.parametrize("provider", BY_NAME)
 def test_map_status_reads_its_own_render(provider: Provider) -> None:
     md, context = deployment(provider)
-    assert isinstance(provider.map_status(md, provider.render(md, context)[0]), ProviderStatus)
+    assert isinstance(provider.map_status(md, Observed.of(*provider.render(md, context))), ProviderStatus)
 
 
 IPC_SCHEMA = crdschema.root_schema(InferenceProviderConfig)

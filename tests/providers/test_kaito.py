@@ -19,7 +19,7 @@ from airunway_operator.api.constants import EngineType, Phase
 from airunway_operator.api.modeldeployment import ModelDeployment
 from airunway_operator.api.providerconfig import InferenceProviderConfig
 from providers import common
-from providers.base import ProbeResult, ProviderStatus, RenderContext
+from providers.base import Observed, ProbeResult, ProviderStatus, RenderContext
 from providers.kaito import PROVIDER, capabilities, drift, health, render
 from tests.unit.validation.builders import md as md_body
 
@@ -764,7 +764,11 @@ def _condition(kind: str, value: str, message: str = "") -> dict[str, Any]:
 
 
 def _workspace(status_body: dict[str, Any] | None, count: Any = 2) -> dict[str, Any]:
-    workspace: dict[str, Any] = {"metadata": {"name": "qwen"}, "resource": {"count": count}}
+    workspace: dict[str, Any] = {
+        "kind": "Workspace",
+        "metadata": {"name": "qwen"},
+        "resource": {"count": count},
+    }
     if status_body is not None:
         workspace["status"] = status_body
     return workspace
@@ -860,7 +864,7 @@ def _workspace(status_body: dict[str, Any] | None, count: Any = 2) -> dict[str, 
     ],
 )
 def test_status_mapping(status_body: dict[str, Any], phase: Phase, message: str, ready: int) -> None:
-    result = PROVIDER.map_status(md(), _workspace(status_body))
+    result = PROVIDER.map_status(md(), Observed.of(_workspace(status_body)))
     assert (result.phase, result.message) == (phase, message)
     assert (result.desired, result.ready, result.available) == (2, ready, ready)
     assert (result.endpoint_service, result.endpoint_port) == ("qwen", 80)
@@ -877,7 +881,7 @@ def test_status_mapping(status_body: dict[str, Any], phase: Phase, message: str,
     ],
 )
 def test_status_without_news_is_pending_with_replicas_and_endpoint_cleared(workspace: Any) -> None:
-    assert PROVIDER.map_status(md(), workspace) == ProviderStatus(Phase.PENDING)
+    assert PROVIDER.map_status(md(), Observed.of(workspace)) == ProviderStatus(Phase.PENDING)
 
 
 @pytest.mark.parametrize(
@@ -893,7 +897,7 @@ def test_status_desired_replicas(count: Any, desired: int) -> None:
     workspace = _workspace({"state": "Ready"}, count)
     if count is None:
         del workspace["resource"]["count"]
-    result = PROVIDER.map_status(md(), workspace)
+    result = PROVIDER.map_status(md(), Observed.of(workspace))
     assert (result.desired, result.ready) == (desired, desired)
 
 

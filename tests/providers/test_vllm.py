@@ -19,7 +19,7 @@ from airunway_operator.api.constants import EngineType, Phase
 from airunway_operator.api.modeldeployment import ModelDeployment
 from airunway_operator.api.modeldeployment_status import ImageStatus
 from providers import common, workloads
-from providers.base import ConditionUpdate, PreStep, ProviderStatus, RenderContext
+from providers.base import ConditionUpdate, Observed, PreStep, ProviderStatus, RenderContext
 from providers.vllm import PROVIDER, compatibility, image, render
 from tests.unit.validation.builders import md as md_body
 
@@ -590,9 +590,12 @@ def test_default_setting_is_off() -> None:
 
 def test_unknown_setting_names_the_choices() -> None:
     with pytest.raises(
-        ValueError, match="setting imageResolution is 'always'; choose one of off, best-effort"
+        ValueError,
+        match=r"imageResolution \(AIRUNWAY_VLLM_IMAGE_RESOLUTION\) is .always.; choose one of off",
     ):
-        PROVIDER.pre_step(vllm(), RenderContext(EngineType.VLLM, settings={"imageResolution": "always"}))
+        PROVIDER.pre_step(
+            vllm(), RenderContext(EngineType.VLLM, settings={"AIRUNWAY_VLLM_IMAGE_RESOLUTION": "always"})
+        )
 
 
 @pytest.mark.parametrize("mode", ["best-effort", "required"])
@@ -828,7 +831,7 @@ DEADLINE = {
     ],
 )
 def test_status_mapping(primary: dict[str, Any] | None, expected: ProviderStatus) -> None:
-    assert PROVIDER.map_status(vllm(), primary) == expected
+    assert PROVIDER.map_status(vllm(), Observed.of(primary)) == expected
 
 
 # -- registration ----------------------------------------------------------------------------------

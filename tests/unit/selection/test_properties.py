@@ -1,6 +1,6 @@
 """Property tests: selection never raises on any schema-valid deployment and provider set, the
 short-circuit ranking always equals the full ranking, batched rule evaluation equals rule-by-rule
-evaluation, and the CEL input's webhook defaults equal `validation.defaults.effective_spec`."""
+evaluation, and the CEL input's webhook defaults equal `sdk.effective.effective_spec`."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from airunway_operator.api.constants import EngineType
 from airunway_operator.api.modeldeployment import ModelDeployment
 from airunway_operator.api.providerconfig import InferenceProviderConfig
+from airunway_operator.sdk import effective as defaults
 from airunway_operator.selection import capabilities, cel, celinput, provider
 from airunway_operator.selection import engine as engines
 from airunway_operator.selection.capabilities import SelectionFailed
 from airunway_operator.selection.cel import Program
 from airunway_operator.selection.provider import Demand, ProviderSelected, ProviderSource
-from airunway_operator.validation import defaults
 from tests.unit.selection.builders import shipped_bodies
 
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -8,7 +8,7 @@ import pytest
 
 from airunway_operator.api.constants import AccessMode, ServingMode
 from airunway_operator.api.modeldeployment import ModelDeploymentSpec
-from airunway_operator.validation import defaults
+from airunway_operator.sdk import effective as defaults
 from tests.unit.validation.builders import DELETE, md
 
 
