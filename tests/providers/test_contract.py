@@ -20,7 +20,7 @@ from airunway_operator.api import constants, crdschema
 from airunway_operator.api.constants import EngineType, Phase
 from airunway_operator.api.modeldeployment import ModelDeployment
 from airunway_operator.api.providerconfig import InferenceProviderConfig
-from providers import REGISTRY, common
+from providers import REGISTRY, common, testing
 from providers.base import Observed, Provider, ProviderStatus, RenderContext
 from tests.schema import schema_check
 from tests.unit.validation.builders import md as md_body
@@ -246,3 +246,46 @@ def test_shipped_provider_configs_are_generated_from_the_providers() -> None:
     from providers import manifests
 
     assert manifests.main(["--check"]) == 0
+
+
+# -- the published test kit (providers.testing), as a third-party provider's tests use it ----------
+
+
+@pytest.mark.parametrize("provider", BY_NAME)
+def test_the_published_contract_check_passes(provider: Provider) -> None:
+    md, context = testing.compatible_deployment(provider)
+    assert testing.contract_problems(provider, md, context) == []
+
+
+def test_the_published_contract_check_names_what_a_broken_provider_gets_wrong() -> None:
+    import dataclasses
+
+    good = REGISTRY[-1]
+    md, context = testing.compatible_deployment(good)
+
+    def render_without_owner(md: ModelDeployment, context: RenderContext) -> list[dict[str, Any]]:
+        manifests = good.render(md, context)
+        for manifest in manifests:
+            manifest["metadata"].pop("ownerReferences", None)
+        return manifests
+
+    broken = dataclasses.replace(good, render=render_without_owner, settings={"OTHER_X": "x"})
+    problems = testing.contract_problems(broken, md, context)
+    assert any("owner reference" in problem for problem in problems)
+    assert any("must start with" in problem for problem in problems)
+    nothing = dataclasses.replace(good, render=lambda md, context: [])
+    assert any("primary kind" in p for p in testing.contract_problems(nothing, md, context))
+
+
+def test_the_golden_helper_compares_and_rewrites(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    golden = testing.Golden(tmp_path, update_variable="X_UPDATE")
+    manifests = [{"kind": "ConfigMap", "metadata": {"name": "a"}}]
+    with pytest.raises(AssertionError, match="missing"):
+        golden.check("one", manifests)
+    monkeypatch.setenv("X_UPDATE", "1")
+    golden.check("one", manifests)
+    monkeypatch.delenv("X_UPDATE")
+    golden.check("one", manifests)
+    with pytest.raises(AssertionError, match="differs"):
+        golden.check("one", [{"kind": "Secret"}])
+    assert golden.names() == {"one"}
