@@ -40,6 +40,7 @@ PROVIDER: Final[Provider] = Provider(
     render=render.render_workspace,
     map_status=status.map_status,
     admission_warnings=compatibility.admission_warnings,
+    pod_label="kaito.sh/workspace",  # KAITO labels its StatefulSet/Deployment pods with the Workspace name
     sync_patch=drift.sync_patch,
     settings={
         render.NODE_AUTO_PROVISIONING: "truthy (1, true, yes, on): Workspaces request instance types",

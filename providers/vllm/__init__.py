@@ -27,6 +27,7 @@ PROVIDER: Final[Provider] = Provider(
     # The composition root: no registry client exists yet, and the clock only dates resolved images.
     pre_step=image.make_pre_step(image.no_registry_client, lambda: datetime.now(UTC)),
     admission_warnings=compatibility.warnings,
+    pod_label="airunway.ai/deployment",  # the Deployment's selector label (workloads.selector_labels)
     settings={image.SETTING: "image resolution of the default image: off, best-effort or required"},
 )
 
