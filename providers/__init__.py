@@ -9,14 +9,20 @@ from __future__ import annotations
 from importlib import metadata
 from typing import Final
 
-from providers import kaito, kuberay, llmd, vllm
+from providers import dynamo, kaito, kuberay, llmd, vllm
 from providers.base import Provider
 
 ENTRY_POINT_GROUP: Final = "airunway.providers"
 
 #: The built-in providers, in SPEC-providers order (kaito, dynamo, kuberay, llmd, vllm). Each
 #: package exposes `PROVIDER`; add the others here as they land.
-REGISTRY: Final[tuple[Provider, ...]] = (kaito.PROVIDER, kuberay.PROVIDER, llmd.PROVIDER, vllm.PROVIDER)
+REGISTRY: Final[tuple[Provider, ...]] = (
+    kaito.PROVIDER,
+    dynamo.PROVIDER,
+    kuberay.PROVIDER,
+    llmd.PROVIDER,
+    vllm.PROVIDER,
+)
 
 
 def load_providers() -> tuple[Provider, ...]:
