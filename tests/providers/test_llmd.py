@@ -139,8 +139,8 @@ SCENARIOS = [
                 {"name": "HF_TOKEN", "value": "user-token-dropped"},
                 {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
                 {
-                    "name": "GPU_LIMIT",
-                    "valueFrom": {"resourceFieldRef": {"resource": "limits.nvidia.com/gpu"}},
+                    "name": "MEMORY_LIMIT",
+                    "valueFrom": {"resourceFieldRef": {"resource": "limits.memory"}},
                 },
                 {"name": "API_KEY", "valueFrom": {"secretKeyRef": {"name": "keys", "key": "api"}}},
                 {
