@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from airunway_operator.validation import paths
+from airunway_operator.validation import spec as spec_rules
 from airunway_operator.validation.result import ErrorKind, FieldError
 
 SECURITY_KEYS: Final = frozenset(
@@ -31,10 +32,6 @@ SECURITY_KEYS: Final = frozenset(
     }
 )
 SIZING_KEYS: Final = frozenset({"replicas", "resources"})
-
-#: Decision D10: Dynamo's typed overrides may size its Frontend and Endpoint Picker.
-_DYNAMO_SIZING: Final = frozenset({("frontend", "replicas"), ("epp", "replicas"), ("frontend", "resources")})
-_DYNAMO_RESOURCE_KEYS: Final = frozenset({"cpu", "memory"})
 
 #: (field path, keys and array positions from the overrides root, value)
 _Node = tuple[str, tuple[str | int, ...], Any]
@@ -59,10 +56,12 @@ def check(provider_block: Mapping[str, Any], provider_name: str | None) -> list[
 
 def _forbidden_keys(root: Mapping[str, Any], provider_name: str | None) -> Iterator[FieldError]:
     """Pre-order walk in document order; a forbidden key is reported and its subtree skipped."""
+    plugin = spec_rules.provider_plugin(provider_name)
+    allowed = plugin.allowed_override_paths if plugin is not None else frozenset[str]()
     stack: list[_Node] = [(paths.OVERRIDES, (), root)]
     while stack:
         path, keys, value = stack.pop()
-        if keys and _is_forbidden(keys, value, provider_name):
+        if keys and _is_forbidden(keys, value, allowed):
             yield _forbidden(path, str(keys[-1]))
             continue
         stack.extend(reversed(list(_children(path, keys, value))))
@@ -77,22 +76,30 @@ def _children(path: str, keys: _Keys, value: Any) -> Iterator[_Node]:
             yield paths.index(path, position), (*keys, position), child
 
 
-def _is_forbidden(keys: _Keys, value: Any, provider_name: str | None) -> bool:
+def _is_forbidden(keys: _Keys, value: Any, allowed: frozenset[str]) -> bool:
     key = keys[-1]
     if not isinstance(key, str):
         return False
     if key in SECURITY_KEYS:
         return True
-    return key in SIZING_KEYS and not (provider_name == "dynamo" and _dynamo_allows(keys, value))
+    return key in SIZING_KEYS and not _is_allowed(keys, value, allowed)
 
 
-def _dynamo_allows(keys: _Keys, value: Any) -> bool:
-    """D10: `frontend.replicas`, `epp.replicas`, and `frontend.resources` holding only cpu/memory."""
-    if keys not in _DYNAMO_SIZING:
+def _is_allowed(keys: _Keys, value: Any, allowed: frozenset[str]) -> bool:
+    """A sizing key the named provider allows (its `allowed_override_paths`, e.g. Dynamo's
+    `frontend.replicas`, D10): its path is allowed, or it is a map whose every entry leads to
+    allowed paths only (`frontend.resources` holding just `cpu` and `memory`)."""
+    if not allowed or not all(isinstance(key, str) for key in keys):
         return False
-    return keys != ("frontend", "resources") or (
-        isinstance(value, Mapping) and set(value) <= _DYNAMO_RESOURCE_KEYS
-    )
+    return _within(".".join(str(key) for key in keys), value, allowed)
+
+
+def _within(path: str, value: Any, allowed: frozenset[str]) -> bool:
+    if path in allowed:
+        return True
+    if not isinstance(value, Mapping) or not any(entry.startswith(f"{path}.") for entry in allowed):
+        return False
+    return all(_within(f"{path}.{key}", child, allowed) for key, child in value.items())
 
 
 def _forbidden(path: str, key: str) -> FieldError:

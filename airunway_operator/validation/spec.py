@@ -7,23 +7,48 @@ modules. Pure.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from airunway_operator.api import constants
 from airunway_operator.api.constants import EngineType, ModelSource, ServingMode
 from airunway_operator.api.modeldeployment import ComponentScalingSpec, ModelDeploymentSpec
 from airunway_operator.sdk import effective as defaults
 from airunway_operator.validation import paths
 from airunway_operator.validation.result import ErrorKind, FieldError, shown
 
-_DYNAMO = "dynamo"
+if TYPE_CHECKING:
+    from providers.base import Provider
 
 
-def is_dynamo_mocker(annotations: Mapping[str, str], spec: ModelDeploymentSpec) -> bool:
-    """Dynamo's mocker backend (SPEC-core §3.12): the test-backend annotation and provider dynamo."""
-    provider = spec.provider.name if spec.provider is not None else None
-    mocker = annotations.get(constants.ANNOTATION_DYNAMO_TEST_BACKEND) == constants.DYNAMO_TEST_BACKEND_MOCKER
-    return mocker and provider == _DYNAMO
+@functools.cache
+def _provider_plugins() -> Mapping[str, Provider]:
+    """Built-in and entry-point provider plug-ins by name, loaded once (a broken plug-in: built-ins)."""
+    # Imported on first use: the providers import the sdk, which imports this module.
+    import providers
+
+    try:
+        found = providers.load_providers()
+    except Exception:  # a broken third-party plug-in must not break validation
+        found = providers.REGISTRY
+    return {plugin.name: plugin for plugin in found}
+
+
+def provider_plugin(name: str | None) -> Provider | None:
+    """The installed provider plug-in called `name` (`spec.provider.name`), if there is one."""
+    return _provider_plugins().get(name) if name else None
+
+
+def is_gpu_optional(annotations: Mapping[str, str], spec: ModelDeploymentSpec) -> bool:
+    """The named provider serves this deployment without GPUs: the object carries the annotation
+    the provider declares for that (`gpu_optional_annotation`; Dynamo's mocker, SPEC-core §3.12)."""
+    plugin = provider_plugin(spec.provider.name if spec.provider is not None else None)
+    marker = plugin.gpu_optional_annotation if plugin is not None else None
+    return marker is not None and annotations.get(marker[0]) == marker[1]
+
+
+is_dynamo_mocker = is_gpu_optional
+"""The name callers (and the sdk) know it by: Dynamo's mocker is the built-in case."""
 
 
 def check_image(spec: ModelDeploymentSpec) -> list[FieldError]:
