@@ -18,7 +18,6 @@ from providers.base import Manifest, ProviderStatus, TargetKind
 
 DEPLOYMENT: Final = TargetKind("apps/v1", "Deployment", "deployments", delete_on_finalize=True)
 SERVICE: Final = TargetKind("v1", "Service", "services")
-CLAIM: Final = TargetKind("v1", "PersistentVolumeClaim", "persistentvolumeclaims")
 
 HTTP_PORT: Final = 8000
 HTTP_PORT_NAME: Final = "http"
@@ -139,33 +138,6 @@ def storage_volumes(md: ModelDeployment) -> list[dict[str, Any]]:
         }
         for volume in _volumes(md)
     ]
-
-
-def managed_claims(md: ModelDeployment, engine: EngineType) -> list[Manifest]:
-    """A PersistentVolumeClaim for every volume with `size` (D4): `<md>-<volume>`, owned by the
-    ModelDeployment, ReadWriteMany unless `accessMode` says otherwise; `storageClassName` only
-    when set ("" disables dynamic provisioning). Volumes without `size` use existing claims."""
-    claims: list[Manifest] = []
-    for volume in _volumes(md):
-        if volume.size is None:
-            continue
-        spec: dict[str, Any] = {
-            "accessModes": [volume.access_mode.value if volume.access_mode else "ReadWriteMany"],
-            "resources": {"requests": {"storage": str(volume.size)}},
-        }
-        if volume.storage_class_name is not None:
-            spec["storageClassName"] = volume.storage_class_name
-        name = volume.claim_name or defaults.derived_claim_name(md.metadata.name or "", volume.name)
-        labels = {**common.managed_labels(md, engine), common.MODEL_DEPLOYMENT_LABEL: md.metadata.name or ""}
-        claims.append(
-            {
-                "apiVersion": CLAIM.api_version,
-                "kind": CLAIM.kind,
-                "metadata": object_metadata(md, name, labels),
-                "spec": spec,
-            }
-        )
-    return claims
 
 
 def storage_mounts(md: ModelDeployment) -> list[dict[str, Any]]:

@@ -58,6 +58,18 @@ class Outcome:
             message=message,
         )
 
+    def with_storage(self, *updates: ConditionUpdate) -> Outcome:
+        """`StorageReady` / `ModelDownloaded` as the shared storage pipeline decided them."""
+        return self._with(*updates)
+
+    def storage_stopped(self, phase: Phase, message: str) -> Outcome:
+        """The storage pipeline ends the pass before render: Pending while claims bind or the
+        model downloads, Failed when they cannot; `Ready` says the same."""
+        reason = cond.DEPLOYMENT_FAILED if phase is Phase.FAILED else cond.DEPLOYMENT_IN_PROGRESS
+        return self._with(
+            ConditionUpdate(cond.READY, "False", reason, message), phase=phase.value, message=message
+        )
+
     def render_failed(self, kind: str, error: str) -> Outcome:
         return self._failed(
             cond.RESOURCE_CREATED, "TransformFailed", f"Failed to generate {kind} resources: {error}"

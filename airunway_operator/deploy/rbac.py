@@ -25,6 +25,7 @@ import providers
 from airunway_operator import generated
 from airunway_operator.admission import configuration
 from airunway_operator.api import constants
+from airunway_operator.storage.verdict import KINDS as STORAGE_KINDS
 from providers.base import Provider
 
 REPO: Final = Path(__file__).resolve().parents[2]
@@ -105,6 +106,11 @@ OPERATOR: Final[tuple[Permission, ...]] = (
 #: merge-patched, and the primary is deleted on ModelDeployment deletion.
 TARGET_VERBS: Final = ("create", "delete", "get", "list", "patch", "watch")
 
+#: Verbs of the shared storage pipeline (reconcile/storage.py) on claims and download Jobs: kopf
+#: watches them (handlers/targets.py); they are read, created, and deleted (stale ones, and on
+#: ModelDeployment deletion after a labelled list).
+STORAGE_VERBS: Final = ("create", "delete", "get", "list", "watch")
+
 #: The self-managed webhook certificate: the operator keeps the caBundle of its own
 #: ValidatingWebhookConfiguration in sync and rotates the serving certificate in a Secret of its
 #: own namespace. Restricted by name; Secret `create` cannot be (the name is in the body).
@@ -147,6 +153,11 @@ def provider_permissions(provider: Provider) -> list[Permission]:
         Permission(target.group, target.plural, TARGET_VERBS, f"{provider.name} renders {target.kind}")
         for target in provider.targets
     ]
+    if provider.uses_storage:
+        found += [
+            Permission(kind.group, kind.plural, STORAGE_VERBS, f"{provider.name} mounts storage: {kind.kind}")
+            for kind in STORAGE_KINDS
+        ]
     probe = provider.upstream_probe
     if probe is not None:
         found += [

@@ -1,7 +1,8 @@
 """Watches of the objects providers render; an event re-runs the owning ModelDeployment's provider.
 
 Registered at start-up for the kinds of the enabled providers only (kopf needs handlers before it
-runs), filtered to objects carrying our managed-by label.
+runs), filtered to objects carrying our managed-by label (PersistentVolumeClaims excepted: a
+pre-existing claim a ModelDeployment mounts carries none).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import Any
 import kopf
 
 from airunway_operator.context import OperatorContext
+from airunway_operator.storage import claims
+from airunway_operator.storage.verdict import CLAIM, JOB
 from providers.base import Provider
 from providers.common import MANAGED_BY
 
@@ -19,6 +22,14 @@ def register(providers: tuple[Provider, ...]) -> None:
     kinds = {(k.api_version, k.plural) for p in providers for k in p.targets}
     for api_version, plural in sorted(kinds):
         kopf.on.event(api_version, plural, labels={MANAGED_BY: "airunway"}, id=f"target-{plural}")(
+            target_event
+        )
+    if any(p.uses_storage for p in providers):
+        # A claim binding or the download Job finishing re-runs the ModelDeployment at once (the
+        # storage pipeline's requeue timers are only a safety net). Every claim is watched, not
+        # just ours: a pre-existing claim carries no label, and its binding matters as much.
+        kopf.on.event(CLAIM.api_version, CLAIM.plural, id="storage-claims")(claim_event)
+        kopf.on.event(JOB.api_version, JOB.plural, labels={MANAGED_BY: "airunway"}, id="storage-jobs")(
             target_event
         )
     crds = frozenset(p.readiness_crd for p in providers if p.readiness_crd)
@@ -52,6 +63,22 @@ async def target_event(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
         key = runtime.owner_key(body)
         if key is not None:
             runtime.schedule(key)
+
+
+async def claim_event(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    """A claim changed: re-run its owner (a managed claim), else every storage-mounting
+    ModelDeployment whose volumes name it (a pre-existing claim)."""
+    ctx: OperatorContext = memo.context
+    meta = body.get("metadata") or {}
+    if (meta.get("labels") or {}).get(MANAGED_BY) == "airunway":
+        await target_event(body, memo)
+        return
+    namespace, name = meta.get("namespace") or "", meta.get("name") or ""
+    for key, deployment in ctx.cache.items():
+        if claims.references(deployment, namespace, name):
+            for runtime in ctx.runtimes:
+                if runtime.provider.uses_storage:
+                    runtime.schedule(key)
 
 
 async def crd_event(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:

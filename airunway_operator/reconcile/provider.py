@@ -32,10 +32,12 @@ from airunway_operator.core import drift, provider_status
 from airunway_operator.core.events import Event
 from airunway_operator.kube import errors, modeldeployments, objects
 from airunway_operator.kube.client import call
+from airunway_operator.reconcile import storage
 from airunway_operator.reconcile.cache import ObjectCache, key_of
 from airunway_operator.reconcile.workqueue import RetryError, WorkQueue
 from airunway_operator.status import conditions
 from airunway_operator.status.patch import merge_patch
+from airunway_operator.storage import download
 from providers.base import Manifest, Observed, ProbeResult, Provider, RenderContext, TargetKind
 from providers.common import MANAGED_BY, RenderError
 
@@ -63,6 +65,7 @@ class ProviderRuntime:
         settings: Mapping[str, str],
         finalizer_timeout: float = 300.0,
         heartbeat_seconds: float = 60.0,
+        download_job_image: str = download.DEFAULT_IMAGE,
     ) -> None:
         self.provider = provider
         self._api = api_client
@@ -72,6 +75,7 @@ class ProviderRuntime:
         self._settings = settings
         self._timeout = finalizer_timeout
         self._heartbeat = heartbeat_seconds
+        self._download_image = download_job_image
         self._last_probe: ProbeResult | None = None
         self._registered_status: dict[str, Any] = {}
         self._registered_version = 0
@@ -336,6 +340,15 @@ class ProviderRuntime:
         outcome = outcome.with_pre_step(pre)
         if pre.failure:
             return outcome.failed_pre_step(pre.failure)
+        if self.provider.uses_storage:
+            prepared = await storage.prepare(self._api, md, self._download_image)
+            outcome = outcome.with_storage(*prepared.conditions)
+            if prepared.stop is not None:
+                if prepared.stop.requeue_after is not None:
+                    key = f"{md.metadata.namespace}/{md.metadata.name}"
+                    self.queue.add_after(key, prepared.stop.requeue_after)
+                outcome = outcome.storage_stopped(prepared.stop.phase, prepared.stop.message)
+                return outcome.retry_because(prepared.retry) if prepared.retry else outcome
         try:
             manifests = self.provider.render(md, pre.context)
         except RenderError as err:
@@ -445,8 +458,16 @@ class ProviderRuntime:
         deleted_at = md.metadata.deletion_timestamp
         assert deleted_at is not None
         elapsed = (datetime.now(UTC) - deleted_at).total_seconds()
-        gone = await self._delete_targets(md, timed_out=elapsed >= self._timeout)
-        if gone or elapsed >= self._timeout:
+        timed_out = elapsed >= self._timeout
+        gone = await self._delete_targets(md, timed_out=timed_out)
+        if gone and self.provider.uses_storage:
+            # The workloads are gone: the download Jobs, then the claims they mounted (D4).
+            try:
+                await storage.clean_up(self._api, md)
+            except ApiException:
+                if not timed_out:
+                    raise
+        if gone or timed_out:
             remaining = tuple(f for f in md.metadata.finalizers or () if f != self.provider.finalizer)
             await self._set_finalizers(md, remaining)
             logger.info(f"Released finalizer {self.provider.finalizer} of ModelDeployment {key_of(body)}")

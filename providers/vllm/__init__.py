@@ -12,13 +12,13 @@ from typing import Final
 
 from providers.base import Provider
 from providers.vllm import capabilities, compatibility, image, render, status
-from providers.workloads import CLAIM, DEPLOYMENT, SERVICE
+from providers.workloads import DEPLOYMENT, SERVICE
 
 PROVIDER: Final[Provider] = Provider(
     name=capabilities.NAME,
     display_name=capabilities.DISPLAY_NAME,
     field_manager="vllm-provider",
-    targets=(DEPLOYMENT, SERVICE, CLAIM),
+    targets=(DEPLOYMENT, SERVICE),
     primary=DEPLOYMENT,
     config=capabilities.config,
     check_compatibility=compatibility.check,
@@ -27,6 +27,8 @@ PROVIDER: Final[Provider] = Provider(
     # The composition root: no registry client exists yet, and the clock only dates resolved images.
     pre_step=image.make_pre_step(image.no_registry_client, lambda: datetime.now(UTC)),
     admission_warnings=compatibility.warnings,
+    # Managed claims and the model download come from the shared storage pipeline (D4).
+    uses_storage=True,
     pod_label="airunway.ai/deployment",  # the Deployment's selector label (workloads.selector_labels)
     settings={image.SETTING: "image resolution of the default image: off, best-effort or required"},
 )

@@ -29,13 +29,13 @@ _NETWORKING: Final = (
 
 
 def render(md: ModelDeployment, context: RenderContext) -> list[Manifest]:
-    """`[Deployment, Service, claims...]`: the first two named after the ModelDeployment, then a
-    PersistentVolumeClaim per managed (`size`) volume (D4); raises RenderError."""
+    """`[Deployment, Service]`, both named after the ModelDeployment; raises RenderError. The
+    claims the pod mounts are created by the runtime's shared storage pipeline (D4)."""
     name = md.metadata.name or ""
     pod_spec = _pod_spec(md, context)
     deployment = workloads.render_deployment(md, context.engine, name, common.replicas(md), pod_spec)
     service = workloads.render_service(md, context.engine, name)
-    return [common.apply_overrides(deployment, md), service, *workloads.managed_claims(md, context.engine)]
+    return [common.apply_overrides(deployment, md), service]
 
 
 def pod_image(md: ModelDeployment, context: RenderContext) -> str:

@@ -884,7 +884,7 @@ def test_identity() -> None:
     assert [(t.api_version, t.kind, t.plural) for t in PROVIDER.targets] == [
         ("apps/v1", "Deployment", "deployments"),
         ("v1", "Service", "services"),
-        ("v1", "PersistentVolumeClaim", "persistentvolumeclaims"),
     ]
+    assert PROVIDER.uses_storage  # claims and the model download come from the shared pipeline (D4)
     assert PROVIDER.finalizer == "airunway.ai/vllm-provider"
     assert PROVIDER.sync_patch is None  # server-side apply
