@@ -37,6 +37,7 @@ from airunway_operator.reconcile.cache import ObjectCache, key_of
 from airunway_operator.reconcile.certs import CertRotator
 from airunway_operator.reconcile.core import CoreReconciler
 from airunway_operator.reconcile.leader import LeaderElector
+from airunway_operator.reconcile.pods import PodIndex
 from airunway_operator.reconcile.provider import ProviderRuntime
 from airunway_operator.reconcile.providerconfig_status import RulesStatusWriter
 from airunway_operator.reconcile.workqueue import WorkQueue
@@ -71,6 +72,8 @@ class OperatorContext:
     metrics: Metrics = field(default_factory=Metrics)
     cache: ObjectCache = field(default_factory=ObjectCache)
     providers: ProviderIndex = field(default_factory=ProviderIndex)
+    #: Essentials of the pods serving each ModelDeployment (the pod watch feeds it).
+    pods: PodIndex = field(default_factory=PodIndex)
     core: CoreReconciler | None = None
     runtimes: tuple[ProviderRuntime, ...] = ()
     #: Set once this process's admission webhook listens (or at once when it serves none).
@@ -95,6 +98,7 @@ class OperatorContext:
         cls, settings: Settings, api_client: client.ApiClient, enabled: tuple[Provider, ...]
     ) -> OperatorContext:
         ctx = cls(settings=settings, api_client=api_client, enabled_providers=enabled)
+        ctx.pods = PodIndex(p.pod_label for p in enabled if p.pod_label)
         events = ctx.events = EventPoster(api_client)
         if settings.core:
             ctx.core = CoreReconciler(
@@ -118,6 +122,7 @@ class OperatorContext:
                 settings=provider_settings(provider.env_prefix),
                 finalizer_timeout=settings.finalizer_timeout_seconds,
                 heartbeat_seconds=settings.heartbeat_seconds,
+                pods=ctx.pods,
             )
             for provider in enabled
         )

@@ -96,19 +96,28 @@ class Outcome:
     def retry_because(self, reason: str) -> Outcome:
         return replace(self, retry=reason)
 
-    def created(self, name: str, kind: str, mapped: ProviderStatus) -> Outcome:
+    def created(self, name: str, kind: str, mapped: ProviderStatus, pod_problem: str = "") -> Outcome:
+        """The targets exist: fold the mapped status in. `pod_problem` (core/pod_diagnosis.py) says
+        why the pods do not serve; it becomes the message of a phase that is not Running (after a
+        provider's own failure message, which keeps `status.message`)."""
         kind_text = "Deployments" if kind == "Deployment" else kind
         phase, message = mapped.phase, mapped.message
         if phase not in (Phase.RUNNING, Phase.FAILED):
             phase, message = Phase.DEPLOYING, message or f"{kind_text} created, waiting for pods to be ready"
         elif phase is Phase.RUNNING and not message:
             message = f"{kind_text} created, pods are ready"
+        ready_message = message
+        if pod_problem and phase is not Phase.RUNNING:
+            if phase is Phase.FAILED and message:
+                ready_message = f"{message}; {pod_problem}"
+            else:
+                message = ready_message = pod_problem
         ready = {
             Phase.RUNNING: ConditionUpdate(
                 cond.READY, "True", cond.DEPLOYMENT_READY, "All replicas are ready"
             ),
-            Phase.FAILED: ConditionUpdate(cond.READY, "False", cond.DEPLOYMENT_FAILED, message),
-        }.get(phase, ConditionUpdate(cond.READY, "False", cond.DEPLOYMENT_IN_PROGRESS, message))
+            Phase.FAILED: ConditionUpdate(cond.READY, "False", cond.DEPLOYMENT_FAILED, ready_message),
+        }.get(phase, ConditionUpdate(cond.READY, "False", cond.DEPLOYMENT_IN_PROGRESS, ready_message))
         replicas = None
         if mapped.desired is not None or mapped.ready is not None or mapped.available is not None:
             replicas = {

@@ -158,6 +158,16 @@ def provider_permissions(provider: Provider) -> list[Permission]:
             Permission(kind.group, kind.plural, STORAGE_VERBS, f"{provider.name} mounts storage: {kind.kind}")
             for kind in STORAGE_KINDS
         ]
+    if provider.pod_label:
+        found.append(
+            Permission(
+                "",
+                "pods",
+                ("list", "watch"),
+                f"{provider.name}'s pods are watched by label {provider.pod_label} so that status says why "
+                "they do not serve (handlers/targets.py pod_event)",
+            )
+        )
     probe = provider.upstream_probe
     if probe is not None:
         found += [

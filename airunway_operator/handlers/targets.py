@@ -2,7 +2,8 @@
 
 Registered at start-up for the kinds of the enabled providers only (kopf needs handlers before it
 runs), filtered to objects carrying our managed-by label (PersistentVolumeClaims excepted: a
-pre-existing claim a ModelDeployment mounts carries none).
+pre-existing claim a ModelDeployment mounts carries none). Pods carrying a provider's `pod_label`
+feed the pod index (`reconcile/pods.py`); a pass runs only when a pod's diagnosis changed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ def register(providers: tuple[Provider, ...]) -> None:
         kopf.on.event(api_version, plural, labels={MANAGED_BY: "airunway"}, id=f"target-{plural}")(
             target_event
         )
+    if any(p.pod_label for p in providers):
+        # Pods carrying a provider's pod label (or indexed already, to see one lose it): status that
+        # says why pods do not serve, without polling.
+        kopf.on.event("v1", "pods", when=_pod_is_relevant, id="provider-pods")(pod_event)
     if any(p.uses_storage for p in providers):
         # A claim binding or the download Job finishing re-runs the ModelDeployment at once (the
         # storage pipeline's requeue timers are only a safety net). Every claim is watched, not
@@ -63,6 +68,19 @@ async def target_event(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
         key = runtime.owner_key(body)
         if key is not None:
             runtime.schedule(key)
+
+
+def _pod_is_relevant(body: kopf.Body, memo: kopf.Memo, **_: Any) -> bool:
+    ctx: OperatorContext = memo.context
+    return ctx.pods.is_relevant(body)
+
+
+async def pod_event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    ctx: OperatorContext = memo.context
+    for label, namespace, owner in ctx.pods.observe(body, deleted=type == "DELETED"):
+        for runtime in ctx.runtimes:
+            if runtime.provider.pod_label == label:
+                runtime.schedule(f"{namespace}/{owner}")
 
 
 async def claim_event(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:

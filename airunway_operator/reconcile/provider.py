@@ -28,12 +28,13 @@ from urllib3.exceptions import HTTPError
 from airunway_operator.api import constants, modeldeployment
 from airunway_operator.api.constants import EngineType, Phase
 from airunway_operator.api.modeldeployment import ModelDeployment
-from airunway_operator.core import drift, provider_status
+from airunway_operator.core import drift, pod_diagnosis, provider_status
 from airunway_operator.core.events import Event
 from airunway_operator.kube import errors, modeldeployments, objects
 from airunway_operator.kube.client import call
 from airunway_operator.reconcile import storage
 from airunway_operator.reconcile.cache import ObjectCache, key_of
+from airunway_operator.reconcile.pods import PodIndex
 from airunway_operator.reconcile.workqueue import RetryError, WorkQueue
 from airunway_operator.status import conditions
 from airunway_operator.status.patch import merge_patch
@@ -66,6 +67,7 @@ class ProviderRuntime:
         finalizer_timeout: float = 300.0,
         heartbeat_seconds: float = 60.0,
         download_job_image: str = download.DEFAULT_IMAGE,
+        pods: PodIndex | None = None,
     ) -> None:
         self.provider = provider
         self._api = api_client
@@ -76,6 +78,7 @@ class ProviderRuntime:
         self._timeout = finalizer_timeout
         self._heartbeat = heartbeat_seconds
         self._download_image = download_job_image
+        self._pod_index = pods
         self._last_probe: ProbeResult | None = None
         self._registered_status: dict[str, Any] = {}
         self._registered_version = 0
@@ -365,14 +368,18 @@ class ProviderRuntime:
         except (HTTPError, OSError) as err:
             reason = f"API server unreachable ({type(err).__name__})"
             return outcome.create_failed(f"Failed to create/update resource: {reason}").retry_because(reason)
-        mapped = self.provider.map_status(md, Observed.of(*lives, pods=self._pods(md)))
+        pods = self._pods(md)
+        mapped = self.provider.map_status(md, Observed.of(*lives, pods=pods))
         name = self.provider.primary_name(manifests) or md.metadata.name or ""
-        return outcome.created(name, self.provider.resource_kind, mapped)
+        problem = pod_diagnosis.diagnose(pods)
+        return outcome.created(name, self.provider.resource_kind, mapped, problem.message if problem else "")
 
     def _pods(self, md: ModelDeployment) -> tuple[Manifest, ...]:
-        """Pods serving `md`, from the pod watch (none until pod diagnosis is wired)."""
-        del md
-        return ()
+        """Pods serving `md` (their diagnosis essentials), from the pod watch's index."""
+        label = self.provider.pod_label
+        if label is None or self._pod_index is None:
+            return ()
+        return self._pod_index.pods(label, md.metadata.namespace or "", md.metadata.name or "")
 
     async def _apply(self, md: ModelDeployment, manifest: Manifest) -> Manifest:
         kind = self._kind_of(manifest)
