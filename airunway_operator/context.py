@@ -36,6 +36,7 @@ from airunway_operator.reconcile import migration
 from airunway_operator.reconcile.cache import ObjectCache, key_of
 from airunway_operator.reconcile.certs import CertRotator
 from airunway_operator.reconcile.core import CoreReconciler
+from airunway_operator.reconcile.gateway import GatewayController, GatewayOptions
 from airunway_operator.reconcile.leader import LeaderElector
 from airunway_operator.reconcile.pods import PodIndex
 from airunway_operator.reconcile.provider import ProviderRuntime
@@ -75,6 +76,8 @@ class OperatorContext:
     #: Essentials of the pods serving each ModelDeployment (the pod watch feeds it).
     pods: PodIndex = field(default_factory=PodIndex)
     core: CoreReconciler | None = None
+    #: The Gateway API Inference Extension integration (with the core, unless turned off).
+    gateway: GatewayController | None = None
     runtimes: tuple[ProviderRuntime, ...] = ()
     #: Set once this process's admission webhook listens (or at once when it serves none).
     webhook_serving: asyncio.Event = field(default_factory=asyncio.Event)
@@ -111,6 +114,10 @@ class OperatorContext:
                 selector_enabled=settings.provider_selector,
             )
             ctx.migration = WorkQueue("migration", ctx._migrate, workers=1)
+            if settings.gateway_enabled:
+                ctx.gateway = GatewayController(
+                    api_client, ctx.cache, ctx.providers.configs, events.post, _gateway_options(settings), ctx.metrics
+                )
             ctx.rules_status = RulesStatusWriter(api_client)
         ctx.runtimes = tuple(
             ProviderRuntime(
@@ -153,6 +160,8 @@ class OperatorContext:
         key = key_of(latest)
         if self.core is not None:
             self.core.enqueue(key)
+        if self.gateway is not None:
+            self.gateway.enqueue(key)
         self.provider_work(key)
         return key
 
@@ -160,6 +169,8 @@ class OperatorContext:
         self.cache.forget(key)
         if self.core is not None:
             self.core.forget(key)
+        if self.gateway is not None:
+            self.gateway.deleted(key)
         for runtime in self.runtimes:
             runtime.forget(key)
 
@@ -194,6 +205,8 @@ class OperatorContext:
             self.rules_status.queue.start()
         if self.core is not None:
             self.core.start()
+        if self.gateway is not None:
+            self.gateway.start()
         _log.info(
             "Operator started: core %s, providers %s",
             "on" if self.core is not None else "off",
@@ -235,6 +248,8 @@ class OperatorContext:
 
     async def _stop_queues(self) -> None:
         queues = [r.stop() for r in self.runtimes]
+        if self.gateway is not None:
+            queues.append(self.gateway.stop())
         rules = self.rules_status.queue if self.rules_status else None
         for queue in (
             self.core.queue if self.core else None,
@@ -250,6 +265,17 @@ class OperatorContext:
         summary = await migration.migrate_provider_configs(self.api_client)
         if not summary.crd_absent:
             _log.info("Migrated legacy InferenceProviderConfigs", extra=summary.as_log())
+
+
+def _gateway_options(settings: Settings) -> GatewayOptions:
+    return GatewayOptions(
+        gateway_name=settings.gateway_name,
+        gateway_namespace=settings.gateway_namespace,
+        epp_port=settings.epp_service_port,
+        epp_image=settings.epp_image,
+        patch_allowed_routes=settings.patch_gateway_allowed_routes,
+        discover_model_names=settings.gateway_model_discovery,
+    )
 
 
 async def _last_writes(last: Mapping[str, Coroutine[Any, Any, None]]) -> None:

@@ -76,6 +76,10 @@ def run(
 
     enabled = select_providers(settings.providers, providers.load_providers())
     targets.register(enabled)
+    if settings.core and settings.gateway_enabled:
+        from airunway_operator.handlers import gateway
+
+        gateway.register()
 
     if settings.webhook_enabled:
         from airunway_operator.handlers import admission, webhook  # noqa: F401

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The pod's namespace, mounted into every pod with a service account token.
@@ -84,6 +84,33 @@ class Settings(BaseSettings):
 
     log_format: str = Field(default="plain", pattern="^(plain|full|json)$")
     """Log line format: plain, full or json."""
+
+    # -- Gateway API Inference Extension integration (SPEC-core §6.14) --------------------------
+    gateway_enabled: bool = True
+    """Route ModelDeployments through the Gateway API Inference Extension when its CRDs are
+    installed; false turns the whole integration off."""
+    gateway_name: str = ""
+    """Gateway the HTTPRoutes attach to (with gateway_namespace; both or neither). Empty means the
+    only Gateway in the cluster, or the one labelled airunway.ai/inference-gateway=true."""
+    gateway_namespace: str = ""
+    """Namespace of gateway_name."""
+    epp_service_port: int = Field(default=9002, ge=1, le=65535)
+    """gRPC port of the controller-managed Endpoint Picker Service (upstream's --epp-service-port)."""
+    epp_image: str = "registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0"
+    """Endpoint Picker image unless a provider's capabilities name another (upstream's --epp-image)."""
+    patch_gateway_allowed_routes: bool = True
+    """Add a ModelDeployment's namespace to the Gateway listeners' allowedRoutes when the Gateway
+    lives elsewhere, and remove it when no routed ModelDeployment is left there."""
+    gateway_model_discovery: bool = True
+    """Ask the model server's /v1/models for the routed model name when the spec names none."""
+
+    @model_validator(mode="after")
+    def _gateway_name_and_namespace(self) -> Settings:
+        if bool(self.gateway_name) != bool(self.gateway_namespace):
+            raise ValueError(
+                "AIRUNWAY_GATEWAY_NAME and AIRUNWAY_GATEWAY_NAMESPACE must be set together or not at all"
+            )
+        return self
 
 
 def provider_settings(prefix: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -25,6 +25,7 @@ import providers
 from airunway_operator import generated
 from airunway_operator.admission import configuration
 from airunway_operator.api import constants
+from airunway_operator.gateway import detection as gateway_detection
 from airunway_operator.storage.verdict import KINDS as STORAGE_KINDS
 from providers.base import Provider
 
@@ -141,6 +142,78 @@ SECURE_METRICS: Final[tuple[Permission, ...]] = (
     Permission("authorization.k8s.io", "subjectaccessreviews", ("create",), "authorize a metrics scraper"),
 )
 
+#: The Gateway API Inference Extension integration (reconcile/gateway.py through kube/gateways.py):
+#: routing objects and the Endpoint Picker stack it owns, Gateways it reads and whose listeners it
+#: patches, CRD presence, model pod labels, the body-based-router restart. The Endpoint Picker Role
+#: grants pods, InferencePools, Leases and the x-k8s.io objectives; RBAC lets the operator grant
+#: only what it holds itself, hence those read verbs here.
+_OWNED_VERBS: Final = ("create", "delete", "get", "patch")
+GATEWAY: Final[tuple[Permission, ...]] = (
+    Permission(
+        "inference.networking.k8s.io",
+        "inferencepools",
+        (*_OWNED_VERBS, "list", "watch"),
+        "the gateway controller writes InferencePools and watches them (handlers/gateway.py)",
+    ),
+    Permission(
+        "gateway.networking.k8s.io",
+        "httproutes",
+        (*_OWNED_VERBS, "list", "watch"),
+        "the gateway controller writes HTTPRoutes and watches their acceptance",
+    ),
+    Permission(
+        "gateway.networking.k8s.io",
+        "gateways",
+        ("get", "list", "watch", "patch"),
+        "the Gateway is chosen among all, its address read, its listeners' allowedRoutes patched",
+    ),
+    Permission(
+        "gateway.networking.k8s.io",
+        "referencegrants",
+        ("create", "get", "patch"),
+        "a route may reference a provider's InferencePool in another namespace",
+    ),
+    Permission("networking.istio.io", "destinationrules", _OWNED_VERBS, "Istio TLS to the Endpoint Picker"),
+    *(
+        Permission(group, resource, _OWNED_VERBS, "the controller-managed Endpoint Picker stack")
+        for group, resource in (
+            ("", "serviceaccounts"),
+            ("", "configmaps"),
+            ("", "services"),
+            ("apps", "deployments"),
+            ("rbac.authorization.k8s.io", "roles"),
+            ("rbac.authorization.k8s.io", "rolebindings"),
+        )
+    ),
+    Permission("apps", "deployments", ("get", "patch"), "the body-based router is restarted for a new pool"),
+    Permission("", "services", ("get",), "the model Service gives the pool's target port and pod selector"),
+    Permission(
+        "", "pods", ("get", "list", "watch", "patch"), "model pods get the pool label; the picker reads pods"
+    ),
+    Permission(
+        "coordination.k8s.io", "leases", ("create", "get", "update"), "granted to the Endpoint Picker"
+    ),
+    Permission(
+        "inference.networking.x-k8s.io",
+        "inferenceobjectives",
+        ("get", "list", "watch"),
+        "granted to the Endpoint Picker",
+    ),
+    Permission(
+        "inference.networking.x-k8s.io",
+        "inferencemodelrewrites",
+        ("get", "list", "watch"),
+        "granted to the Endpoint Picker",
+    ),
+    Permission(
+        "apiextensions.k8s.io",
+        "customresourcedefinitions",
+        ("get",),
+        "the integration's CRDs are read once at start to detect it (reconcile/gateway.py)",
+        names=tuple(sorted(gateway_detection.WATCHED)),
+    ),
+)
+
 #: Leader election on a coordination.k8s.io Lease in the operator's namespace.
 LEADER_ELECTION: Final[tuple[Permission, ...]] = (
     Permission("coordination.k8s.io", "leases", ("create", "get", "update"), "leader election Lease"),
@@ -211,7 +284,9 @@ def rules(permissions: Iterable[Permission]) -> list[dict[str, Any]]:
 
 def cluster_rules(registered: Sequence[Provider]) -> list[dict[str, Any]]:
     """The operator's ClusterRole rules for these providers (without the webhook certificate's)."""
-    return rules([*OPERATOR, *(p for provider in registered for p in provider_permissions(provider))])
+    return rules(
+        [*OPERATOR, *GATEWAY, *(p for provider in registered for p in provider_permissions(provider))]
+    )
 
 
 def _dump(value: Any) -> str:

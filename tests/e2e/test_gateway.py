@@ -1,0 +1,352 @@
+"""End to end on the local plane: the Gateway API Inference Extension integration with the vendored
+Gateway API and Inference Extension CRDs.
+
+One operator (core and Direct vLLM) routes to a test Gateway that the operator is configured with;
+these tests play the gateway controller by writing the Gateway's address and the route's status.
+Every object the operator writes passes strict field validation against the real schemas (it
+writes with fieldValidation=Strict, so an unknown field would fail the pass and show in status).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from kubernetes import client
+
+from airunway_operator.api import constants
+from tests.conftest import Cluster
+from tests.controlplane import install
+from tests.operator_process import Operator
+from tests.support import MODEL_ID, get_or_none, ignore_missing, vllm_md, wait_for
+
+G, V, MD = constants.GROUP, constants.VERSION, constants.MODELDEPLOYMENT_PLURAL
+GW_GROUP, GW_VERSION = "gateway.networking.k8s.io", "v1"
+POOL_GROUP, POOL_VERSION = "inference.networking.k8s.io", "v1"
+GATEWAY = "inference-gw"
+ADDRESS = "10.0.0.7"
+POOL_CRD = (
+    install.THIRDPARTY_CRDS
+    / "gateway-api-inference-extension"
+    / "inference.networking.k8s.io_inferencepools.yaml"
+)
+EPP_KINDS = ("ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Deployment", "Service")
+
+
+@pytest.fixture(scope="module")
+def gateway_namespace(cluster: Cluster) -> Iterator[str]:
+    name = f"gw-{uuid.uuid4().hex[:8]}"
+    cluster.core.create_namespace({"metadata": {"name": name, "labels": {"airunway.ai/test": "true"}}})
+    gateway = {
+        "apiVersion": f"{GW_GROUP}/{GW_VERSION}",
+        "kind": "Gateway",
+        "metadata": {"name": GATEWAY},
+        "spec": {
+            "gatewayClassName": "test",
+            "listeners": [
+                {
+                    "name": "http",
+                    "port": 80,
+                    "protocol": "HTTP",
+                    "allowedRoutes": {"namespaces": {"from": "Same"}},
+                }
+            ],
+        },
+    }
+    cluster.custom.create_namespaced_custom_object(GW_GROUP, GW_VERSION, name, "gateways", gateway)
+    cluster.custom.patch_namespaced_custom_object_status(
+        GW_GROUP,
+        GW_VERSION,
+        name,
+        "gateways",
+        GATEWAY,
+        {"status": {"addresses": [{"type": "IPAddress", "value": ADDRESS}]}},
+    )
+    yield name
+    ignore_missing(cluster.core.delete_namespace, name)
+
+
+@pytest.fixture(scope="module")
+def operator(
+    cluster: Cluster, gateway_namespace: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Operator]:
+    log = tmp_path_factory.mktemp("gateway") / "operator.log"
+    env = {"AIRUNWAY_GATEWAY_NAME": GATEWAY, "AIRUNWAY_GATEWAY_NAMESPACE": gateway_namespace}
+    op = Operator(cluster.kubeconfig, log, "--providers", "vllm", "--no-webhook", env=env)
+    op.wait_healthy()
+    yield op
+    op.kill()
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def md_body(name: str, **gateway: Any) -> dict[str, Any]:
+    body = vllm_md(name)
+    if gateway:
+        body["spec"]["gateway"] = gateway
+    return body
+
+
+def get_md(cluster: Cluster, namespace: str, name: str) -> dict[str, Any]:
+    result: dict[str, Any] = cluster.custom.get_namespaced_custom_object(G, V, namespace, MD, name)
+    return result
+
+
+def gateway_ready(cluster: Cluster, namespace: str, name: str) -> tuple[str, str] | None:
+    status = get_md(cluster, namespace, name).get("status") or {}
+    for condition in status.get("conditions") or ():
+        if condition["type"] == "GatewayReady":
+            return condition["status"], condition["reason"]
+    return None
+
+
+def wait_ready(cluster: Cluster, namespace: str, name: str, expected: tuple[str, str], what: str) -> None:
+    wait_for(lambda: gateway_ready(cluster, namespace, name) == expected, 90, what)
+
+
+def route(cluster: Cluster, namespace: str, name: str) -> dict[str, Any] | None:
+    return get_or_none(
+        cluster.custom.get_namespaced_custom_object, GW_GROUP, GW_VERSION, namespace, "httproutes", name
+    )
+
+
+def pool(cluster: Cluster, namespace: str, name: str) -> dict[str, Any] | None:
+    return get_or_none(
+        cluster.custom.get_namespaced_custom_object,
+        POOL_GROUP,
+        POOL_VERSION,
+        namespace,
+        "inferencepools",
+        name,
+    )
+
+
+def epp_objects(cluster: Cluster, namespace: str, name: str) -> dict[str, Any]:
+    epp = f"{name}-epp"
+    rbac = cluster.custom
+    readers = {
+        "ServiceAccount": lambda: cluster.core.read_namespaced_service_account(epp, namespace),
+        "Role": lambda: rbac.get_namespaced_custom_object(
+            "rbac.authorization.k8s.io", "v1", namespace, "roles", epp
+        ),
+        "RoleBinding": lambda: rbac.get_namespaced_custom_object(
+            "rbac.authorization.k8s.io", "v1", namespace, "rolebindings", epp
+        ),
+        "ConfigMap": lambda: cluster.core.read_namespaced_config_map(epp, namespace),
+        "Deployment": lambda: cluster.apps.read_namespaced_deployment(epp, namespace),
+        "Service": lambda: cluster.core.read_namespaced_service(epp, namespace),
+    }
+    found = {}
+    for kind, read in readers.items():
+        value = get_or_none(read)
+        if value is not None:
+            found[kind] = value
+    return found
+
+
+def listeners(cluster: Cluster, namespace: str) -> list[dict[str, Any]]:
+    gateway = cluster.custom.get_namespaced_custom_object(
+        GW_GROUP, GW_VERSION, namespace, "gateways", GATEWAY
+    )
+    return list(gateway["spec"]["listeners"])
+
+
+def set_route_accepted(
+    cluster: Cluster, namespace: str, name: str, gateway_namespace: str, accepted: bool
+) -> None:
+    condition = {
+        "type": "Accepted",
+        "status": "True" if accepted else "False",
+        "reason": "Accepted" if accepted else "NotAllowedByListeners",
+        "message": "accepted" if accepted else "no listener admits routes from this namespace",
+        "lastTransitionTime": "2026-01-01T00:00:00Z",
+        "observedGeneration": 1,
+    }
+    parent = {
+        "parentRef": {"group": GW_GROUP, "kind": "Gateway", "name": GATEWAY, "namespace": gateway_namespace},
+        "controllerName": "example.com/test-gateway",
+        "conditions": [condition],
+    }
+    cluster.custom.patch_namespaced_custom_object_status(
+        GW_GROUP, GW_VERSION, namespace, "httproutes", name, {"status": {"parents": [parent]}}
+    )
+
+
+# ------------------------------------------------------------------ tests
+
+
+def test_same_namespace_route_status_refusal_and_disable(
+    cluster: Cluster, gateway_namespace: str, operator: Operator
+) -> None:
+    ns = gateway_namespace
+    user_route = {
+        "apiVersion": f"{GW_GROUP}/{GW_VERSION}",
+        "kind": "HTTPRoute",
+        "metadata": {"name": "user-route"},
+        "spec": {"parentRefs": [{"name": GATEWAY}]},
+    }
+    cluster.custom.create_namespaced_custom_object(GW_GROUP, GW_VERSION, ns, "httproutes", user_route)
+    cluster.custom.create_namespaced_custom_object(G, V, ns, MD, md_body("llama"))
+    wait_ready(cluster, ns, "llama", ("True", "GatewayConfigured"), "GatewayReady=True")
+
+    status = get_md(cluster, ns, "llama")["status"]
+    assert status["phase"] == "Running"
+    assert status["gateway"] == {"endpoint": ADDRESS, "modelName": MODEL_ID, "gatewayNamespace": ns}
+    md = get_md(cluster, ns, "llama")
+    assert md["metadata"]["annotations"]["airunway.ai/httproute-created"] == "true"
+
+    live_pool = pool(cluster, ns, "llama")
+    assert live_pool is not None
+    assert live_pool["spec"]["selector"]["matchLabels"] == {"airunway.ai/model-deployment": "llama"}
+    assert live_pool["spec"]["targetPorts"] == [{"number": 8000}]
+    assert live_pool["spec"]["endpointPickerRef"]["name"] == "llama-epp"
+    assert live_pool["spec"]["endpointPickerRef"]["port"] == {"number": 9002}
+    assert live_pool["metadata"]["ownerReferences"][0]["uid"] == md["metadata"]["uid"]
+
+    live_route = route(cluster, ns, "llama")
+    assert live_route is not None
+    assert live_route["spec"]["parentRefs"][0]["name"] == GATEWAY
+    assert live_route["spec"]["parentRefs"][0]["namespace"] == ns
+    rule = live_route["spec"]["rules"][0]
+    assert rule["matches"][0]["headers"] == [
+        {"type": "Exact", "name": "X-Gateway-Model-Name", "value": MODEL_ID}
+    ]
+    assert rule["backendRefs"][0]["kind"] == "InferencePool"
+    assert rule["backendRefs"][0]["name"] == "llama"
+    assert rule["timeouts"]["request"] == "300s"
+
+    found = epp_objects(cluster, ns, "llama")
+    assert set(found) == set(EPP_KINDS)
+    deployment = found["Deployment"]
+    container = deployment.spec.template.spec.containers[0]
+    assert container.image == "registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0"
+    assert deployment.spec.strategy.type == "Recreate"
+    assert deployment.spec.template.spec.service_account_name == "llama-epp"
+    assert found["Service"].spec.ports[0].port == 9002
+    assert found["Service"].spec.ports[0].app_protocol == "kubernetes.io/h2c"
+    assert "default-plugins.yaml" in found["ConfigMap"].data
+    # the Gateway in the same namespace needs no allowedRoutes change
+    assert listeners(cluster, ns)[0]["allowedRoutes"]["namespaces"] == {"from": "Same"}
+
+    # the Gateway refuses the route: GatewayReady says so with the Gateway's own reason
+    set_route_accepted(cluster, ns, "llama", ns, accepted=False)
+    wait_ready(cluster, ns, "llama", ("False", "NotAllowedByListeners"), "the Gateway's refusal")
+    set_route_accepted(cluster, ns, "llama", ns, accepted=True)
+    wait_ready(cluster, ns, "llama", ("True", "GatewayConfigured"), "the Gateway's acceptance")
+
+    # a hand edit of the pool is reverted
+    cluster.custom.patch_namespaced_custom_object(
+        POOL_GROUP, POOL_VERSION, ns, "inferencepools", "llama", {"spec": {"targetPorts": [{"number": 9999}]}}
+    )
+    wait_for(
+        lambda: (pool(cluster, ns, "llama") or {}).get("spec", {}).get("targetPorts") == [{"number": 8000}],
+        60,
+        "the pool's drift to be corrected",
+    )
+
+    # disabling removes exactly what the operator created
+    cluster.custom.patch_namespaced_custom_object(
+        G, V, ns, MD, "llama", {"spec": {"gateway": {"enabled": False}}}
+    )
+    wait_ready(cluster, ns, "llama", ("False", "GatewayDisabled"), "GatewayReady=GatewayDisabled")
+    md = get_md(cluster, ns, "llama")
+    assert "gateway" not in md["status"]
+    assert "airunway.ai/httproute-created" not in (md["metadata"].get("annotations") or {})
+    wait_for(lambda: pool(cluster, ns, "llama") is None, 30, "the pool to be deleted")
+    assert route(cluster, ns, "llama") is None
+    assert epp_objects(cluster, ns, "llama") == {}
+    assert route(cluster, ns, "user-route") is not None
+    assert cluster.apps.read_namespaced_deployment("llama", ns).metadata.name == "llama"
+    assert cluster.core.read_namespaced_service("llama", ns).metadata.name == "llama"
+    log = operator.output()
+    assert f"Created InferencePool {ns}/llama for ModelDeployment llama" in log
+    assert f"Deleted HTTPRoute {ns}/llama of ModelDeployment llama" in log
+
+    # enabling again routes it again
+    cluster.custom.patch_namespaced_custom_object(
+        G, V, ns, MD, "llama", {"spec": {"gateway": {"enabled": True}}}
+    )
+    wait_ready(cluster, ns, "llama", ("True", "GatewayConfigured"), "GatewayReady=True again")
+    assert route(cluster, ns, "llama") is not None
+    cluster.custom.delete_namespaced_custom_object(G, V, ns, MD, "llama")
+    wait_for(lambda: get_or_none(get_md, cluster, ns, "llama") is None, 60, "the ModelDeployment to go")
+
+
+def test_cross_namespace_gateway_admits_and_releases_the_namespace(
+    cluster: Cluster, namespace: str, gateway_namespace: str, operator: Operator
+) -> None:
+    cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, md_body("mistral", modelName="chat"))
+    wait_ready(cluster, namespace, "mistral", ("True", "GatewayConfigured"), "GatewayReady=True")
+    status = get_md(cluster, namespace, "mistral")["status"]
+    assert status["gateway"] == {
+        "endpoint": ADDRESS,
+        "modelName": "chat",
+        "gatewayNamespace": gateway_namespace,
+    }
+    live_route = route(cluster, namespace, "mistral")
+    assert live_route is not None
+    assert live_route["spec"]["parentRefs"][0] == {
+        "group": GW_GROUP,
+        "kind": "Gateway",
+        "name": GATEWAY,
+        "namespace": gateway_namespace,
+    }
+    assert live_route["spec"]["rules"][0]["matches"][0]["headers"][0]["value"] == "chat"
+    selector = listeners(cluster, gateway_namespace)[0]["allowedRoutes"]["namespaces"]
+    assert selector == {
+        "from": "Selector",
+        "selector": {
+            "matchExpressions": [
+                {
+                    "key": "kubernetes.io/metadata.name",
+                    "operator": "In",
+                    "values": sorted([namespace, gateway_namespace]),
+                }
+            ]
+        },
+    }
+
+    # the namespace's last routed ModelDeployment goes: the Gateway no longer admits it
+    cluster.custom.delete_namespaced_custom_object(G, V, namespace, MD, "mistral")
+    wait_for(
+        lambda: listeners(cluster, gateway_namespace)[0]["allowedRoutes"]["namespaces"] == {"from": "Same"},
+        90,
+        "the namespace to be removed from the Gateway",
+    )
+
+
+POOL_CRD_NAME = "inferencepools.inference.networking.k8s.io"
+
+
+def _crd_absent(cluster: Cluster) -> bool:
+    api = client.ApiextensionsV1Api(cluster.api_client)
+    return get_or_none(api.read_custom_resource_definition, POOL_CRD_NAME) is None
+
+
+def test_without_the_crds_only_requested_gateways_report_and_installing_turns_it_on(
+    cluster: Cluster, namespace: str, gateway_namespace: str, operator: Operator
+) -> None:
+    api = client.ApiextensionsV1Api(cluster.api_client)
+    try:
+        api.delete_custom_resource_definition(POOL_CRD_NAME)
+        wait_for(lambda: _crd_absent(cluster), 60, "the InferencePool CRD to be gone")
+        cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, md_body("asked", enabled=True))
+        cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, md_body("plain"))
+        wait_ready(cluster, namespace, "asked", ("False", "CRDsNotAvailable"), "CRDsNotAvailable")
+        wait_for(
+            lambda: get_md(cluster, namespace, "plain").get("status", {}).get("phase") == "Running",
+            90,
+            "the plain ModelDeployment to run",
+        )
+        assert gateway_ready(cluster, namespace, "plain") is None
+        assert route(cluster, namespace, "plain") is None
+    finally:
+        install.install(cluster.kubeconfig, [POOL_CRD])
+    # installing the CRDs while the operator runs turns the integration on for both
+    wait_ready(cluster, namespace, "asked", ("True", "GatewayConfigured"), "the integration to turn on")
+    wait_ready(cluster, namespace, "plain", ("True", "GatewayConfigured"), "the plain one to be routed")
+    assert pool(cluster, namespace, "plain") is not None
+    assert "Gateway API Inference Extension detected" in operator.output()
