@@ -1,8 +1,8 @@
 """Direct vLLM: a plain Deployment and Service running the vLLM OpenAI server (SPEC-providers §6).
 
 No upstream operator: the provider renders `apps/v1` and `v1` objects itself, applies them with
-server-side apply under `vllm-provider`, and pins the default image by digest when image
-resolution is enabled (`image`).
+server-side apply under `vllm-provider`, and pins the default image by digest through a registry
+lookup in its pre-step (`image`, `lookup`, `registry`; D25: best effort by default).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from providers.base import Provider
-from providers.vllm import capabilities, compatibility, image, render, status
+from providers.vllm import capabilities, compatibility, image, lookup, render, status
 from providers.workloads import DEPLOYMENT, SERVICE
 
 PROVIDER: Final[Provider] = Provider(
@@ -24,13 +24,17 @@ PROVIDER: Final[Provider] = Provider(
     check_compatibility=compatibility.check,
     render=render.render,
     map_status=status.map_status,
-    # The composition root: no registry client exists yet, and the clock only dates resolved images.
-    pre_step=image.make_pre_step(image.no_registry_client, lambda: datetime.now(UTC)),
+    # The composition root: a real registry client per registry setting; the clock dates images.
+    pre_step=image.make_pre_step(lookup.resolver_for, lambda: datetime.now(UTC)),
     admission_warnings=compatibility.warnings,
     # Managed claims and the model download come from the shared storage pipeline (D4).
     uses_storage=True,
     pod_label="airunway.ai/deployment",  # the Deployment's selector label (workloads.selector_labels)
-    settings={image.SETTING: "image resolution of the default image: off, best-effort or required"},
+    settings={
+        image.SETTING: "image resolution of the default image: best-effort (default), required or off",
+        image.MIRROR_SETTING: "registry prefix for the default image (e.g. registry.example.com/dockerhub)",
+        **lookup.SETTINGS,
+    },
 )
 
 __all__ = ["PROVIDER"]

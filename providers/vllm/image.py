@@ -1,15 +1,20 @@
 """Direct vLLM image resolution (SPEC-providers §6.3, decision D25), as one pure function.
 
 Which image the pods run, what `status.image` says about it, and the image conditions. Resolving
-a tag to a digest needs a registry; that lookup is an injected `Resolver`, and this module never
-contacts anything. Three modes (setting `imageResolution`):
+a tag to a digest needs a registry; that lookup is an injected `Resolver` (the composition root
+plugs in `lookup.resolver_for`, a real registry client), and this module never contacts anything.
+Three modes (setting `imageResolution`, `AIRUNWAY_VLLM_IMAGE_RESOLUTION`):
 
-* `off` (our default until a registry client exists): no lookup; the tag runs as written and
-  `ImageResolved=False` `ResolutionDisabled` says so (nothing was resolved; the phase is untouched).
-* `best-effort` (D25): look up; on failure run the tag as written, `ImageResolved=False`
-  `ImageResolutionFailed`, phase untouched; the next pass tries again.
+* `off`: no lookup; the tag runs as written and `ImageResolved=False` `ResolutionDisabled` says
+  so (nothing was resolved; the phase is untouched).
+* `best-effort` (D25, the default): look up; on failure run the tag as written,
+  `ImageResolved=False` `ImageResolutionFailed`, phase untouched; a later pass tries again.
 * `required`: upstream exactly; a failure for the default image stops the pass with phase
   `Failed` (no pods); a user image continues as written.
+
+The mirror setting (`AIRUNWAY_VLLM_IMAGE_MIRROR`, D25) puts a registry prefix in front of the
+default image (`mirror.example.com/hub` → `mirror.example.com/hub/vllm/vllm-openai:<tag>`); the
+image keeps its `nightly` source. User images are never rewritten.
 
 Messages and reason tokens are upstream's (`providers/vllm/controller.go`
 `setImageResolutionStatus`), except `ResolutionDisabled`: upstream has no `off` mode. Pure: the
@@ -34,9 +39,13 @@ VERSION: Final = "cu130-nightly"
 DEFAULT_IMAGE: Final = f"{REPOSITORY}:{VERSION}"
 
 SETTING: Final = "AIRUNWAY_VLLM_IMAGE_RESOLUTION"
-"""Environment variable (a provider setting) naming the mode; the chart value is `imageResolution`."""
+"""Environment variable (a provider setting, a `RenderContext.settings` key) naming the mode; the
+chart value is `imageResolution`."""
 MODE_NAME: Final = "imageResolution"
-"""RenderContext.settings key holding the mode."""
+"""The mode's name in messages (the chart value)."""
+DEFAULT_MODE: Final = "best-effort"
+MIRROR_SETTING: Final = "AIRUNWAY_VLLM_IMAGE_MIRROR"
+"""Registry prefix for the default image (chart value `imageMirror`); empty: Docker Hub."""
 
 RESOLUTION_DISABLED: Final = "ResolutionDisabled"
 """`ImageResolved` reason in mode `off`: the tag runs as written, never pinned to a digest."""
@@ -128,6 +137,12 @@ def classify(requested: str, reference: ImageReference) -> str:
     return "custom"
 
 
+def default_image(mirror: str = "") -> str:
+    """The default image, behind the mirror prefix when one is set."""
+    prefix = mirror.strip().strip("/")
+    return f"{prefix}/{DEFAULT_IMAGE}" if prefix else DEFAULT_IMAGE
+
+
 def user_image(md: ModelDeployment) -> str | None:
     """`spec.engine.image`, else the legacy `spec.image` (admission keeps them equal when both set)."""
     engine_image = md.spec.engine.image if md.spec.engine is not None else None
@@ -179,6 +194,7 @@ def resolve(
     mode: ImageResolution,
     resolver: Resolver,
     now: datetime,
+    mirror: str = "",
 ) -> PreStep:
     """Status `image`, the image conditions and the image to run for this pass.
 
@@ -186,9 +202,12 @@ def resolve(
     user image verbatim). `failure` is set only in `required` mode when the default image cannot
     be resolved."""
     user = user_image(md)
-    requested = user or DEFAULT_IMAGE
+    requested = user or default_image(mirror)
     reference = parse_reference(requested)
-    source = classify(requested, reference)
+    # A mirrored default is still the default image: classify it as such.
+    source = (
+        classify(requested, reference) if user else classify(DEFAULT_IMAGE, parse_reference(DEFAULT_IMAGE))
+    )
     outcome = _outcome(md, requested, reference, source, mode, resolver, now, user is not None)
     provenance = recipe_provenance(md.metadata.annotations or {})
     message = f"{outcome.message} Recipe provenance: {provenance}." if provenance else outcome.message
@@ -337,21 +356,20 @@ def _recipe_condition(provenance: str) -> tuple[ConditionUpdate, ...]:
     return (ConditionUpdate(RECIPE_RESOLVED, "True", "RecipeProvenanceResolved", provenance),)
 
 
-def no_registry_client(requested: str) -> ResolvedImage:
-    """The resolver of this build: there is no registry client yet, so every lookup fails."""
-    raise ImageResolutionError(
-        f"no registry client is available to resolve {go_quote(requested)}; pin the image by digest "
-        f"or set {SETTING} to off"
-    )
-
-
 def make_pre_step(
-    resolver: Resolver, clock: Callable[[], datetime]
+    resolver_for: Callable[[Mapping[str, str]], Resolver], clock: Callable[[], datetime]
 ) -> Callable[[ModelDeployment, RenderContext], PreStep]:
-    """The provider's pre-step: mode from `context.settings[imageResolution]` (default off)."""
+    """The provider's pre-step: mode from `context.settings[SETTING]` (default best-effort), the
+    mirror from `context.settings[MIRROR_SETTING]`, the resolver built from the settings."""
 
     def pre_step(md: ModelDeployment, context: RenderContext) -> PreStep:
-        mode = parse_mode(context.settings.get(SETTING, ImageResolution.OFF.value))
-        return resolve(md, context, mode, resolver, clock())
+        mode = parse_mode(context.settings.get(SETTING, DEFAULT_MODE))
+        mirror = context.settings.get(MIRROR_SETTING, "")
+
+        # Built on first use: a pass that needs no lookup builds no client.
+        def lookup(requested: str) -> ResolvedImage:
+            return resolver_for(context.settings)(requested)
+
+        return resolve(md, context, mode, lookup, clock(), mirror)
 
     return pre_step

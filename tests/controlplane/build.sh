@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build (or reuse from the cache) the control-plane binaries:
-#   kube-apiserver, kube-controller-manager, kube-scheduler, etcd, etcdctl, kwok, helm (chart tests)
+#   kube-apiserver, kube-controller-manager, kube-scheduler, etcd, etcdctl, kwok, helm (chart tests),
+#   registry (the CNCF distribution registry, for the image-resolution tests)
 # Binaries are cached under ${XDG_CACHE_HOME:-~/.cache}/airunway-testenv/<component>-<version>/.
-# Usage: build.sh [k8s|etcd|kwok|helm|all]
+# Usage: build.sh [k8s|etcd|kwok|helm|registry|all]
 # (Pipes end in readers that consume all input: under pipefail an early-exiting reader such as
 # `head` or `grep -q` can kill the writer with SIGPIPE and fail the pipeline.)
 set -euo pipefail
@@ -77,11 +78,25 @@ build_helm() {
   "$out/helm" version --short
 }
 
+build_registry() {
+  local out="$CACHE/registry-$REGISTRY"
+  if [ -x "$out/registry" ] && "$out/registry" --version 2>/dev/null | grep " $REGISTRY" >/dev/null; then
+    echo "registry $REGISTRY: cached in $out"; return
+  fi
+  mkdir -p "$out"
+  echo "registry $REGISTRY: building (first time only, a minute or two)"
+  # Like helm: no replace directives in distribution's go.mod, so `go install pkg@version` works.
+  GOBIN="$out" go install -trimpath -ldflags="-s -w" \
+    "github.com/distribution/distribution/v3/cmd/registry@$REGISTRY"
+  "$out/registry" --version
+}
+
 case "${1:-all}" in
   k8s) build_k8s ;;
   etcd) build_etcd ;;
   kwok) build_kwok ;;
   helm) build_helm ;;
-  all) build_etcd; build_kwok; build_k8s; build_helm ;;
-  *) echo "usage: $0 [k8s|etcd|kwok|helm|all]" >&2; exit 2 ;;
+  registry) build_registry ;;
+  all) build_etcd; build_kwok; build_k8s; build_helm; build_registry ;;
+  *) echo "usage: $0 [k8s|etcd|kwok|helm|registry|all]" >&2; exit 2 ;;
 esac

@@ -582,9 +582,62 @@ def test_mode_off_ignores_an_earlier_digest() -> None:
     assert condition(step, "ImageResolved").reason == "ResolutionDisabled"
 
 
-def test_default_setting_is_off() -> None:
+def test_default_setting_is_best_effort() -> None:
+    """D25: without settings the default image is looked up; offline (tests/providers/conftest.py
+    refuses every request) the tag runs as written and the pass goes on."""
     step = PROVIDER.pre_step(vllm(), VLLM)
+    assert step.failure is None
     assert step.context.image == image.DEFAULT_IMAGE
+    resolved = condition(step, "ImageResolved")
+    assert (resolved.status, resolved.reason) == ("False", "ImageResolutionFailed")
+    assert resolved.message == (
+        'Failed to resolve Direct vLLM image "vllm/vllm-openai:cu130-nightly" from nightly selection: '
+        'resolve image reference "vllm/vllm-openai:cu130-nightly": GET '
+        "https://registry-1.docker.io/v2/vllm/vllm-openai/manifests/cu130-nightly: unit tests reach no "
+        "registry (wanted https://registry-1.docker.io/v2/vllm/vllm-openai/manifests/cu130-nightly). "
+        "Continuing with the default tag as written; resolution is retried on the next pass."
+    )
+
+
+def test_required_setting_fails_the_default_image_offline() -> None:
+    context = RenderContext(EngineType.VLLM, settings={image.SETTING: "required"})
+    step = PROVIDER.pre_step(vllm(), context)
+    assert step.failure is not None
+    assert step.failure.startswith(
+        'failed to resolve default vLLM image "vllm/vllm-openai:cu130-nightly": resolve image reference '
+    )
+
+
+@pytest.mark.parametrize("mirror", ["registry.example.com/hub", " registry.example.com/hub/ "])
+def test_the_mirror_prefixes_the_default_image_which_stays_nightly(mirror: str) -> None:
+    requested = "registry.example.com/hub/vllm/vllm-openai:cu130-nightly"
+    seen: list[str] = []
+
+    def resolve(reference: str) -> image.ResolvedImage:
+        seen.append(reference)
+        return image.ResolvedImage("registry.example.com/hub/vllm/vllm-openai@sha256:ab", "sha256:ab")
+
+    step = image.resolve(vllm(), VLLM, image.ImageResolution.BEST_EFFORT, resolve, NOW, mirror)
+    assert seen == [requested]
+    assert step.context.image == "registry.example.com/hub/vllm/vllm-openai@sha256:ab"
+    assert (step.status["image"]["requested"], step.status["image"]["source"]) == (requested, "nightly")
+    assert step.status["image"]["repository"] == "registry.example.com/hub/vllm/vllm-openai"
+    assert condition(step, "UnsupportedImage").reason == "SupportedImage"
+
+
+def test_the_mirror_never_rewrites_a_user_image() -> None:
+    md = vllm(engine__image="example.com/vllm:dev")
+    step = image.resolve(md, VLLM, image.ImageResolution.OFF, untouched_resolver, NOW, "mirror.example.com")
+    assert step.status["image"]["requested"] == "example.com/vllm:dev"
+    assert step.context == VLLM
+
+
+def test_mode_off_with_a_mirror_runs_the_mirrored_tag() -> None:
+    context = RenderContext(
+        EngineType.VLLM, settings={image.SETTING: "off", image.MIRROR_SETTING: "mirror.example.com"}
+    )
+    step = PROVIDER.pre_step(vllm(), context)
+    assert step.context.image == "mirror.example.com/vllm/vllm-openai:cu130-nightly"
     assert condition(step, "ImageResolved").reason == "ResolutionDisabled"
 
 

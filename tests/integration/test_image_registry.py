@@ -1,0 +1,395 @@
+"""Image resolution against a REAL registry on loopback: the CNCF distribution registry built by
+`tests/controlplane/build.sh registry`, one instance over plain HTTP without authentication and
+one over TLS with htpasswd authentication. Images are pushed with plain HTTP calls (a config blob
+and a manifest, plus an index), then resolved by `providers.vllm.registry` and by the provider's
+pre-step. Needs no Kubernetes control plane. Under CI=true a missing registry binary fails.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import ipaddress
+import json
+import os
+import re
+import socket
+import ssl
+import subprocess
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from airunway_operator.sdk import EngineType, ModelDeployment
+from providers.base import PreStep, RenderContext
+from providers.vllm import PROVIDER, image, lookup, registry
+from providers.vllm.credentials import Credentials
+from tests.controlplane import binaries
+from tests.support import wait_for
+from tests.unit.validation.builders import md as md_body
+
+REPOSITORY = "hub/vllm/vllm-openai"
+"""Where the mirrored default image lives: mirror prefix `<host>/hub`."""
+CREATED = "2026-03-07T11:00:00.123456789Z"
+REVISION = "0123abcd"
+OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+
+
+def registry_binary() -> Path:
+    path = binaries.cache_root() / f"registry-{binaries.versions()['REGISTRY']}" / "registry"
+    if not os.access(path, os.X_OK):
+        message = f"{path} missing: build it with `tests/controlplane/build.sh registry`"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and {message}", pytrace=False)
+        pytest.skip(message)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that is its own CA (trusted through the CA-file setting)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "airunway test registry")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert, private = folder / "tls.crt", folder / "tls.key"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert, private
+
+
+@dataclass
+class Registry:
+    """One running registry process."""
+
+    host: str
+    process: subprocess.Popen[bytes]
+    log: Path
+    ca_file: Path | None = None
+    credentials: Credentials | None = None
+
+    @property
+    def scheme(self) -> str:
+        return "http" if self.ca_file is None else "https"
+
+    def request(self, method: str, path: str, body: bytes = b"", content_type: str = "") -> Any:
+        url = path if path.startswith("http") else f"{self.scheme}://{self.host}{path}"
+        headers = {"Content-Type": content_type} if content_type else {}
+        if self.credentials is not None:
+            headers["Authorization"] = self.credentials.basic()
+        context = ssl.create_default_context(cafile=str(self.ca_file)) if self.ca_file else None
+        request = urllib.request.Request(url, data=body or None, headers=headers, method=method)
+        return urllib.request.urlopen(request, timeout=10, context=context)
+
+    def push_blob(self, repository: str, data: bytes) -> str:
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        with self.request("POST", f"/v2/{repository}/blobs/uploads/") as started:
+            location = started.headers["Location"]
+        if location.startswith("/"):
+            location = f"{self.scheme}://{self.host}{location}"
+        separator = "&" if "?" in location else "?"
+        with self.request("PUT", f"{location}{separator}digest={digest}", data, "application/octet-stream"):
+            return digest
+
+    def push_manifest(self, repository: str, tag: str, manifest: dict[str, Any]) -> str:
+        body = json.dumps(manifest).encode()
+        with self.request("PUT", f"/v2/{repository}/manifests/{tag}", body, manifest["mediaType"]) as done:
+            assert done.headers["Docker-Content-Digest"] == "sha256:" + hashlib.sha256(body).hexdigest()
+            return str(done.headers["Docker-Content-Digest"])
+
+    def push_image(self, repository: str, tag: str) -> tuple[str, int]:
+        """A single-platform image under `tag`; returns its manifest digest and size."""
+        config = json.dumps(
+            {
+                "architecture": "amd64",
+                "os": "linux",
+                "created": CREATED,
+                "config": {"Labels": {"org.opencontainers.image.revision": REVISION}},
+                "rootfs": {"type": "layers", "diff_ids": []},
+            }
+        ).encode()
+        layer = b"airunway test layer"
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": registry.OCI_MANIFEST,
+            "config": {
+                "mediaType": OCI_CONFIG,
+                "digest": self.push_blob(repository, config),
+                "size": len(config),
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.oci.image.layer.v1.tar",
+                    "digest": self.push_blob(repository, layer),
+                    "size": len(layer),
+                }
+            ],
+        }
+        digest = self.push_manifest(repository, tag, manifest)
+        return digest, len(json.dumps(manifest).encode())
+
+    def push_index(self, repository: str, tag: str) -> tuple[str, str]:
+        """An index whose linux/amd64 entry is a pushed image; returns (index, image) digests."""
+        child, size = self.push_image(repository, f"{tag}-amd64")
+        index = {
+            "schemaVersion": 2,
+            "mediaType": registry.OCI_INDEX,
+            "manifests": [
+                {
+                    "mediaType": registry.OCI_MANIFEST,
+                    "digest": child,
+                    "size": size,
+                    "platform": {"architecture": "amd64", "os": "linux"},
+                }
+            ],
+        }
+        return self.push_manifest(repository, tag, index), child
+
+
+def start(folder: Path, *, secure: bool) -> Registry:
+    """A registry on a free loopback port; `secure`: TLS plus htpasswd (distribution needs TLS for
+    htpasswd). The htpasswd file is absent, so the registry provisions user `docker` with a random
+    password and logs it: no bcrypt implementation is needed here."""
+    folder.mkdir(parents=True, exist_ok=True)
+    host = f"127.0.0.1:{free_port()}"
+    http: dict[str, Any] = {"addr": host, "secret": "airunway-test"}
+    config: dict[str, Any] = {
+        "version": 0.1,
+        "log": {"level": "info", "accesslog": {"disabled": True}},
+        "storage": {"filesystem": {"rootdirectory": str(folder / "data")}},
+        "http": http,
+    }
+    ca_file = None
+    if secure:
+        ca_file, key = self_signed(folder)
+        http["tls"] = {"certificate": str(ca_file), "key": str(key)}
+        config["auth"] = {"htpasswd": {"realm": "airunway-test", "path": str(folder / "htpasswd")}}
+    (folder / "config.yml").write_text(json.dumps(config))  # JSON is YAML
+    log = folder / "registry.log"
+    process = subprocess.Popen(
+        [str(registry_binary()), "serve", str(folder / "config.yml")],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    server = Registry(host, process, log, ca_file)
+    wait_for(lambda: f"listening on {host}" in log.read_text() or process.poll() is not None, 30, "registry")
+    assert process.poll() is None, log.read_text()
+    if secure:
+        found = re.search(r"password=(\S+) user=(\S+)", log.read_text())
+        assert found, log.read_text()
+        server.credentials = Credentials(found.group(2), found.group(1))
+    return server
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    server = start(tmp_path_factory.mktemp("plain-registry"), secure=False)
+    yield server
+    server.process.kill()
+    server.process.wait()
+
+
+@pytest.fixture(scope="module")
+def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    server = start(tmp_path_factory.mktemp("secure-registry"), secure=True)
+    yield server
+    server.process.kill()
+    server.process.wait()
+
+
+@pytest.fixture(autouse=True)
+def fresh_lookups() -> Iterator[None]:
+    lookup.forget()
+    yield
+    lookup.forget()
+
+
+def deployment(**fields: Any) -> ModelDeployment:
+    body = md_body("qwen", provider__name="vllm", engine__type="vllm", resources__gpu__count=1, **fields)
+    body["metadata"]["uid"] = "0b5c7a52-1f6e-4c1b-9f53-6a4a3d1e2f10"
+    return ModelDeployment.parse(body)
+
+
+def pre_step(md: ModelDeployment, **settings: str) -> PreStep:
+    return PROVIDER.pre_step(md, RenderContext(EngineType.VLLM, settings=settings))
+
+
+def condition(step: PreStep, type_: str) -> tuple[str, str, str]:
+    [found] = [c for c in step.conditions if c.type == type_]
+    return found.status, found.reason, found.message
+
+
+def docker_config(folder: Path, host: str, credentials: Credentials) -> Path:
+    pair = base64.b64encode(f"{credentials.username}:{credentials.password}".encode()).decode()
+    path = folder / ".dockerconfigjson"
+    path.write_text(json.dumps({"auths": {f"https://{host}": {"auth": pair}}}))
+    return path
+
+
+# -- the client ------------------------------------------------------------------------------------
+
+
+def test_a_tag_resolves_to_the_pushed_manifest_digest_with_its_creation_time(plain: Registry) -> None:
+    digest, _ = plain.push_image("team/model", "v1")
+    client = registry.RegistryClient(plain_http=[plain.host])
+    found = client.resolve(f"{plain.host}/team/model:v1")
+    assert found == registry.Resolution(digest, "2026-03-07T11:00:00Z", REVISION)
+
+
+def test_an_index_resolves_to_the_index_digest_with_the_amd64_image_metadata(plain: Registry) -> None:
+    index, child = plain.push_index("team/multi", "v2")
+    found = registry.RegistryClient(plain_http=[plain.host]).resolve(f"{plain.host}/team/multi:v2")
+    assert found.digest == index != child
+    assert (found.created_at, found.revision) == ("2026-03-07T11:00:00Z", REVISION)
+
+
+def test_an_unknown_tag_fails_with_the_registrys_error(plain: Registry) -> None:
+    with pytest.raises(
+        registry.RegistryError, match=r"/v2/team/none/manifests/v9: 404 NAME_UNKNOWN|MANIFEST_UNKNOWN"
+    ):
+        registry.RegistryClient(plain_http=[plain.host]).resolve(f"{plain.host}/team/none:v9")
+
+
+def test_basic_authentication_over_tls_with_the_pull_secrets_credentials(
+    secure: Registry, tmp_path: Path
+) -> None:
+    assert secure.credentials is not None
+    digest, _ = secure.push_image("private/model", "v1")
+    settings = {
+        lookup.AUTH_FILE: str(docker_config(tmp_path, secure.host, secure.credentials)),
+        lookup.CA_FILE: str(secure.ca_file),
+    }
+    found = lookup.resolver_for(settings)(f"{secure.host}/private/model:v1")
+    assert found.resolved == f"{secure.host}/private/model@{digest}"
+    assert found.digest == digest
+
+
+def test_wrong_credentials_fail_clearly(secure: Registry, tmp_path: Path) -> None:
+    wrong = Credentials("docker", "not-the-password")
+    settings = {
+        lookup.AUTH_FILE: str(docker_config(tmp_path, secure.host, wrong)),
+        lookup.CA_FILE: str(secure.ca_file),
+    }
+    reference = f"{secure.host}/private/model:v1"
+    with pytest.raises(image.ImageResolutionError) as raised:
+        lookup.resolver_for(settings)(reference)
+    assert str(raised.value) == (
+        f'resolve image reference "{reference}": GET https://{secure.host}/v2/private/model/manifests/v1: '
+        f"401 UNAUTHORIZED: authentication required; the credentials for {secure.host} were rejected"
+    )
+
+
+def test_no_credentials_for_a_registry_that_wants_them(secure: Registry) -> None:
+    settings = {lookup.CA_FILE: str(secure.ca_file)}
+    with pytest.raises(image.ImageResolutionError, match="requires basic authentication and no credentials"):
+        lookup.resolver_for(settings)(f"{secure.host}/private/model:v1")
+
+
+def test_an_untrusted_certificate_fails(secure: Registry) -> None:
+    with pytest.raises(image.ImageResolutionError, match="CERTIFICATE_VERIFY_FAILED"):
+        lookup.resolver_for({})(f"{secure.host}/private/model:v1")
+
+
+# -- the provider's pre-step (D25) -------------------------------------------------------------------
+
+
+def test_the_mirror_prefix_rewrites_the_default_image_and_pins_it(plain: Registry) -> None:
+    digest, _ = plain.push_image(REPOSITORY, image.VERSION)
+    mirror = f"{plain.host}/hub"
+    step = pre_step(deployment(), **{image.MIRROR_SETTING: mirror, lookup.PLAIN_HTTP: plain.host})
+    pinned = f"{mirror}/vllm/vllm-openai@{digest}"
+    assert step.failure is None
+    assert step.context.image == pinned
+    assert condition(step, "ImageResolved") == (
+        "True",
+        "ImageResolved",
+        f'Resolved Direct vLLM image "{mirror}/{image.DEFAULT_IMAGE}" to "{pinned}" from nightly selection.',
+    )
+    assert condition(step, "UnsupportedImage")[1] == "SupportedImage"
+    recorded = step.status["image"]
+    assert (recorded["requested"], recorded["digest"], recorded["source"]) == (
+        f"{mirror}/{image.DEFAULT_IMAGE}",
+        digest,
+        "nightly",
+    )
+    assert (recorded["createdAt"], recorded["revision"]) == ("2026-03-07T11:00:00Z", REVISION)
+    [container] = PROVIDER.render(deployment(), step.context)[0]["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == pinned
+
+
+def closed_port_settings(mode: str) -> tuple[str, dict[str, str]]:
+    host = f"127.0.0.1:{free_port()}"  # nothing listens there
+    mirror = f"{host}/hub"
+    return f"{mirror}/{image.DEFAULT_IMAGE}", {
+        image.SETTING: mode,
+        image.MIRROR_SETTING: mirror,
+        lookup.PLAIN_HTTP: host,
+    }
+
+
+def test_best_effort_deploys_the_tag_as_written_when_the_registry_is_unreachable() -> None:
+    requested, settings = closed_port_settings("best-effort")
+    step = pre_step(deployment(), **settings)
+    assert step.failure is None
+    assert step.context.image == requested
+    status, reason, message = condition(step, "ImageResolved")
+    assert (status, reason) == ("False", "ImageResolutionFailed")
+    assert message.startswith(f'Failed to resolve Direct vLLM image "{requested}" from nightly selection: ')
+    assert "Connection refused" in message
+    assert message.endswith(
+        "Continuing with the default tag as written; resolution is retried on the next pass."
+    )
+    assert step.status["image"]["resolved"] is None
+
+
+def test_required_fails_with_upstreams_message_when_the_registry_is_unreachable() -> None:
+    requested, settings = closed_port_settings("required")
+    step = pre_step(deployment(), **settings)
+    host = requested.split("/")[0]
+    assert step.failure == (
+        f'failed to resolve default vLLM image "{requested}": resolve image reference "{requested}": '
+        f"GET http://{host}/v2/hub/vllm/vllm-openai/manifests/{image.VERSION}: Connection refused"
+    )
+    assert condition(step, "ImageResolved")[:2] == ("False", "ImageResolutionFailed")
+
+
+def test_off_never_contacts_the_registry(plain: Registry) -> None:
+    plain.push_image(REPOSITORY, image.VERSION)
+    mirror = f"{plain.host}/hub"
+    step = pre_step(
+        deployment(), **{image.SETTING: "off", image.MIRROR_SETTING: mirror, lookup.PLAIN_HTTP: plain.host}
+    )
+    assert step.context.image == f"{mirror}/{image.DEFAULT_IMAGE}"
+    assert condition(step, "ImageResolved")[:2] == ("False", "ResolutionDisabled")
