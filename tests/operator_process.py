@@ -126,6 +126,9 @@ class Operator:
             "AIRUNWAY_HEALTH_PORT": str(self.health_port),
             "AIRUNWAY_WEBHOOK_PORT": str(self.webhook_port),
             "AIRUNWAY_METRICS_PORT": str(self.metrics_port),
+            # Tests reach no public registry: Direct vLLM runs its default tag as written unless a
+            # test asks for resolution (against a loopback registry) through `env`.
+            "AIRUNWAY_VLLM_IMAGE_RESOLUTION": "off",
             **(env or {}),
         }
         self.proc = subprocess.Popen(
