@@ -251,6 +251,51 @@ def test_ray_start_params_are_always_present_for_chart_1_3_0() -> None:
         assert all(group["rayStartParams"] == {} for group in cluster["workerGroupSpecs"])
 
 
+# RayService fields of KubeRay 1.3.0 (the chart the install pins) that the render may use outside
+# the pod templates; later versions added e.g. rayClusterDeletionDelaySeconds, authOptions and
+# group `labels`/`resources`, which a 1.3.0 API server rejects under strict validation (D7).
+FIELDS_IN_1_3_0 = {
+    "spec.serveConfigV2",
+    "spec.rayClusterConfig",
+    "spec.rayClusterConfig.headGroupSpec",
+    "spec.rayClusterConfig.headGroupSpec.rayStartParams",
+    "spec.rayClusterConfig.headGroupSpec.template",
+    "spec.rayClusterConfig.workerGroupSpecs",
+    *(
+        f"spec.rayClusterConfig.workerGroupSpecs[].{field}"
+        for field in ("groupName", "replicas", "minReplicas", "maxReplicas", "rayStartParams", "template")
+    ),
+}
+
+
+def field_paths(value: Any, prefix: str) -> set[str]:
+    """Dotted paths of every map key under `value`, not descending into pod templates or the
+    free-form rayStartParams."""
+    paths: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{prefix}.{key}"
+            paths.add(path)
+            if key not in ("template", "rayStartParams"):
+                paths |= field_paths(item, path)
+    elif isinstance(value, list):
+        for item in value:
+            paths |= field_paths(item, f"{prefix}[]")
+    return paths
+
+
+@pytest.mark.parametrize("md", [kuberay(), kuberay(**DISAGGREGATED)], ids=["aggregated", "disaggregated"])
+def test_render_uses_only_fields_kuberay_1_3_0_knows(md: ModelDeployment) -> None:
+    service = ray_service(md)
+    assert field_paths(service["spec"], "spec") <= FIELDS_IN_1_3_0
+    cluster = service["spec"]["rayClusterConfig"]
+    assert all(
+        isinstance(value, str)
+        for group in [cluster["headGroupSpec"], *cluster["workerGroupSpecs"]]
+        for value in group["rayStartParams"].values()
+    )  # 1.3.0 declares rayStartParams as a map of strings
+
+
 @pytest.mark.parametrize(
     ("md", "expected"),
     [
