@@ -178,8 +178,9 @@ def test_dynamo_graph_lifecycle(cluster: Cluster, namespace: str, operator: Oper
     cluster.custom.patch_namespaced_custom_object_status(DG, DV, namespace, DGD, "qwen", {"status": failed})
     status = wait_for(lambda: phase_is(cluster, namespace, "qwen", "Failed"), 30, "phase Failed")
     assert status["message"] == "VllmWorker is crash looping"
-    conditions = {c["type"]: (c["status"], c["reason"], c["message"]) for c in status["conditions"]}
-    assert conditions["Ready"] == ("False", "DeploymentFailed", "VllmWorker is crash looping")
+    failed_ready = {c["type"]: c for c in status["conditions"]}["Ready"]
+    assert (failed_ready["status"], failed_ready["reason"]) == ("False", "DeploymentFailed")
+    assert failed_ready["message"] == "VllmWorker is crash looping"
 
     # Deletion removes the graph, then the finalizer, then the ModelDeployment.
     cluster.custom.delete_namespaced_custom_object(G, V, namespace, MD, "qwen")

@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[2]
 GOLDEN = Golden(Path(__file__).parent / "golden" / "dynamo")
 UID = "5e1d2c3b-4a59-4e6f-8a7b-9c0d1e2f3a4b"
 MOCKER = {"airunway.ai/dynamo-test-backend": "mocker"}
-NO_GATEWAY = {"gateway__enabled": False}
+NO_GATEWAY: dict[str, Any] = {"gateway__enabled": False}
 DISAGGREGATED: dict[str, Any] = {
     "serving__mode": "disaggregated",
     "scaling__prefill": {"replicas": 1, "gpu": {"count": 1}, "memory": "64Gi"},
@@ -967,7 +967,7 @@ FRONTEND_MD = dynamo(**NO_GATEWAY)
     ],
 )
 def test_state_decides_the_phase(state: str | None, phase: Phase) -> None:
-    fields = {"state": state} if state is not None else {"conditions": []}
+    fields: dict[str, Any] = {"state": state} if state is not None else {"conditions": []}
     assert mapped(FRONTEND_MD, dgd(**fields)).phase is phase
 
 
