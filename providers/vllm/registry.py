@@ -217,7 +217,7 @@ class RegistryClient:
         with self._lock:
             cached = self._tokens.get((name.registry, name.scope))
         if cached is not None and cached[1] > self._clock():
-            return cached[0]
+            return f"Bearer {cached[0]}"
         return None
 
     def _authorize(self, name: ImageName, challenge: Response, deadline: float) -> str:
