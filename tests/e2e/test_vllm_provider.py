@@ -15,7 +15,7 @@ from kubernetes.client.rest import ApiException
 from airunway_operator.api import constants
 from tests.conftest import Cluster
 from tests.operator_process import Operator
-from tests.support import vllm_md, wait_for
+from tests.support import get_or_none, vllm_md, wait_for
 
 G, V, MD = constants.GROUP, constants.VERSION, constants.MODELDEPLOYMENT_PLURAL
 
@@ -125,7 +125,9 @@ def test_managed_volume_gets_an_owned_claim(cluster: Cluster, namespace: str, tm
         op.wait_healthy()
         body = md_body("cached")
         body["spec"]["model"]["storage"] = {
-            "volumes": [{"name": "weights", "purpose": "modelCache", "size": "50Gi"}]
+            # A compilation cache: a model cache would first wait for the download Job (see
+            # tests/e2e/test_storage_pipeline.py for that path).
+            "volumes": [{"name": "weights", "purpose": "compilationCache", "size": "50Gi"}]
         }
         cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, body)
 
@@ -141,12 +143,14 @@ def test_managed_volume_gets_an_owned_claim(cluster: Cluster, namespace: str, tm
         assert pvc.spec.resources.requests["storage"] == "50Gi"
         assert pvc.spec.access_modes == ["ReadWriteMany"]
         assert pvc.metadata.owner_references[0].name == "cached"
-        mounts = (
-            cluster.apps.read_namespaced_deployment("cached", namespace)
-            .spec.template.spec.containers[0]
-            .volume_mounts
+        # Our own claim counts as ready while Pending (it binds on first use): the Deployment follows.
+        deployment = wait_for(
+            lambda: get_or_none(cluster.apps.read_namespaced_deployment, "cached", namespace),
+            60,
+            "the Deployment",
         )
-        assert {m.mount_path for m in mounts} >= {"/model-cache"}
+        mounts = deployment.spec.template.spec.containers[0].volume_mounts
+        assert {m.mount_path for m in mounts} >= {"/compilation-cache"}
     finally:
         op.kill()
 
