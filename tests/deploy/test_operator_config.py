@@ -42,7 +42,11 @@ VALUE_SETS: dict[str, tuple[str, ...]] = {
         "--set",
         "leaderElection.enabled=false",
         "--set",
-        "extraEnv.AIRUNWAY_VLLM_IMAGE_RESOLUTION=best-effort",
+        "imageResolution=required",
+        "--set",
+        "imageMirror=registry.example.com/dockerhub",
+        "--set",
+        "imageRegistrySecret=pull-secret",
     ),
 }
 
@@ -98,7 +102,27 @@ def test_everything_value_set_reaches_the_settings(chart: Path, monkeypatch: pyt
     assert settings.finalizer_timeout_seconds == 30
     assert settings.metrics_secure
     assert not settings.leader_elect
-    assert provider_settings("AIRUNWAY_VLLM_")["AIRUNWAY_VLLM_IMAGE_RESOLUTION"] == "best-effort"
+    assert provider_settings("AIRUNWAY_VLLM_") == {
+        "AIRUNWAY_VLLM_IMAGE_RESOLUTION": "required",
+        "AIRUNWAY_VLLM_IMAGE_MIRROR": "registry.example.com/dockerhub",
+        "AIRUNWAY_VLLM_REGISTRY_AUTH_FILE": "/etc/airunway/registry/.dockerconfigjson",
+    }
+    pod = deployment["spec"]["template"]["spec"]
+    [mount] = [m for m in container(deployment)["volumeMounts"] if m["name"] == "registry-credentials"]
+    assert mount == {"name": "registry-credentials", "mountPath": "/etc/airunway/registry", "readOnly": True}
+    [volume] = [v for v in pod["volumes"] if v["name"] == "registry-credentials"]
+    assert volume["secret"] == {
+        "secretName": "pull-secret",
+        "items": [{"key": ".dockerconfigjson", "path": ".dockerconfigjson"}],
+    }
+
+
+def test_default_values_resolve_images_best_effort(chart: Path) -> None:
+    for deployment in _deployments(chart, ()):
+        environment = _environment(deployment)
+        assert environment["AIRUNWAY_VLLM_IMAGE_RESOLUTION"] == "best-effort"
+        assert "AIRUNWAY_VLLM_IMAGE_MIRROR" not in environment
+        assert "AIRUNWAY_VLLM_REGISTRY_AUTH_FILE" not in environment
 
 
 def test_split_deployments_divide_the_work(chart: Path) -> None:
