@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 
+from airunway_operator.api.constants import Phase
 from airunway_operator.core import pod_diagnosis
 from airunway_operator.core.pod_diagnosis import PodProblem
+from airunway_operator.core.provider_status import Outcome
+from providers.base import ProviderStatus
 
 Pod = dict[str, Any]
 Modifier = Callable[[Pod], None]
@@ -450,3 +453,70 @@ def test_essentials_of_a_healthy_pod_ignore_heartbeats_and_counters() -> None:
         "metadata": {"name": "qwen-a", "namespace": "team-a"},
         "status": {},
     }
+
+
+# -- folding the diagnosis into the provider's status (core/provider_status.py) -------------------
+
+PROBLEM = "Pod qwen-a cannot be scheduled (Unschedulable): 0/4 nodes are available: 4 node(s) didn't match"
+
+
+def folded(mapped: ProviderStatus, problem: str = PROBLEM) -> tuple[str, str, str, str]:
+    """(phase, status.message, Ready reason, Ready message) after the fold."""
+    outcome = Outcome().created("qwen", "Deployment", mapped, problem)
+    [ready] = [c for c in outcome.conditions if c.type == "Ready"]
+    return outcome.fields["phase"], outcome.fields["message"], ready.reason, ready.message
+
+
+@pytest.mark.parametrize(
+    ("mapped", "problem", "expected"),
+    [
+        pytest.param(
+            ProviderStatus(Phase.DEPLOYING),
+            PROBLEM,
+            ("Deploying", PROBLEM, "DeploymentInProgress", PROBLEM),
+            id="deploying: the problem replaces the waiting message, reason stays upstream's token",
+        ),
+        pytest.param(
+            ProviderStatus(Phase.PENDING, "Workspace is being provisioned"),
+            PROBLEM,
+            ("Deploying", PROBLEM, "DeploymentInProgress", PROBLEM),
+            id="a provider's progress message gives way to the pod problem",
+        ),
+        pytest.param(
+            ProviderStatus(Phase.FAILED, 'ReplicaSet "qwen-6c9f8d7b5" has timed out progressing.'),
+            PROBLEM,
+            (
+                "Failed",
+                'ReplicaSet "qwen-6c9f8d7b5" has timed out progressing.',
+                "DeploymentFailed",
+                f'ReplicaSet "qwen-6c9f8d7b5" has timed out progressing.; {PROBLEM}',
+            ),
+            id="failed: the provider's message keeps status.message and leads Ready's",
+        ),
+        pytest.param(
+            ProviderStatus(Phase.FAILED),
+            PROBLEM,
+            ("Failed", PROBLEM, "DeploymentFailed", PROBLEM),
+            id="failed without a message: the problem is the message",
+        ),
+        pytest.param(
+            ProviderStatus(Phase.RUNNING),
+            PROBLEM,
+            ("Running", "Deployments created, pods are ready", "DeploymentReady", "All replicas are ready"),
+            id="running: a straggling pod does not change a serving deployment's status",
+        ),
+        pytest.param(
+            ProviderStatus(Phase.DEPLOYING),
+            "",
+            (
+                "Deploying",
+                "Deployments created, waiting for pods to be ready",
+                "DeploymentInProgress",
+                "Deployments created, waiting for pods to be ready",
+            ),
+            id="no problem: upstream's waiting message",
+        ),
+    ],
+)
+def test_fold_into_status(mapped: ProviderStatus, problem: str, expected: tuple[str, str, str, str]) -> None:
+    assert folded(mapped, problem) == expected
