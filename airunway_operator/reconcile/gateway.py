@@ -11,6 +11,7 @@ a failure is retried with backoff; a provider-managed pool that does not exist y
 
 from __future__ import annotations
 
+import http.client
 import logging
 import urllib.request
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -140,11 +141,18 @@ class GatewayController:
             self.enqueue_all()
 
     def owned_changed(self, body: Mapping[str, Any]) -> None:
-        """An InferencePool or HTTPRoute changed: re-run the ModelDeployment owning it."""
+        """An InferencePool or HTTPRoute changed: re-run the ModelDeployment owning it. A pool owned
+        by something else may be a provider's that a ModelDeployment waits for."""
         meta = body.get("metadata") or {}
-        for ref in meta.get("ownerReferences") or ():
-            if ref.get("kind") == constants.MODELDEPLOYMENT_KIND and ref.get("controller"):
-                self.queue.add(f"{meta.get('namespace')}/{ref.get('name')}")
+        owners = [
+            ref.get("name")
+            for ref in meta.get("ownerReferences") or ()
+            if ref.get("kind") == constants.MODELDEPLOYMENT_KIND and ref.get("controller")
+        ]
+        for name in owners:
+            self.queue.add(f"{meta.get('namespace')}/{name}")
+        if not owners and body.get("kind") == render.POOL.kind:
+            self.gateway_changed()
 
     def gateway_changed(self) -> None:
         """A Gateway changed (address, listeners, labels): every routed ModelDeployment may care."""
@@ -588,8 +596,8 @@ class GatewayController:
         url = f"http://{endpoint.service}.{md.metadata.namespace}.svc:{port}/v1/models"
         try:
             return await call(_fetch_models, url)
-        except OSError:
-            return None
+        except (OSError, ValueError, http.client.HTTPException):
+            return None  # not reachable from here, or not an OpenAI server: the next rule decides
 
     async def _write(self, md: ModelDeployment, body: Mapping[str, Any], verdict: gw_status.Verdict) -> None:
         observed = body.get("status") or {}

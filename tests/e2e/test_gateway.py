@@ -350,3 +350,105 @@ def test_without_the_crds_only_requested_gateways_report_and_installing_turns_it
     wait_ready(cluster, namespace, "plain", ("True", "GatewayConfigured"), "the plain one to be routed")
     assert pool(cluster, namespace, "plain") is not None
     assert "Gateway API Inference Extension detected" in operator.output()
+
+
+def test_provider_managed_pool_in_another_namespace(
+    cluster: Cluster, namespace: str, gateway_namespace: str, operator: Operator
+) -> None:
+    """A provider whose capabilities say it manages the pool: the operator waits for that pool,
+    routes to it across namespaces with a ReferenceGrant, restarts the body-based router once and
+    creates no pool or Endpoint Picker of its own."""
+    provider = f"managed-{uuid.uuid4().hex[:6]}"
+    ipc = {
+        "apiVersion": f"{G}/{V}",
+        "kind": "InferenceProviderConfig",
+        "metadata": {"name": provider},
+        "spec": {
+            "capabilities": {
+                "engines": [
+                    {
+                        "name": "vllm",
+                        "servingModes": ["aggregated"],
+                        "gpuSupport": True,
+                        "gateway": {
+                            "managesInferencePool": True,
+                            "inferencePoolNamePattern": "{name}-pool",
+                            "inferencePoolNamespace": gateway_namespace,
+                        },
+                    }
+                ]
+            }
+        },
+    }
+    cluster.custom.create_cluster_custom_object(G, V, "inferenceproviderconfigs", ipc)
+    bbr = {
+        "metadata": {"name": "body-based-router"},
+        "spec": {
+            "replicas": 0,
+            "selector": {"matchLabels": {"app": "bbr"}},
+            "template": {
+                "metadata": {"labels": {"app": "bbr"}},
+                "spec": {"containers": [{"name": "bbr", "image": "registry.example/bbr:1"}]},
+            },
+        },
+    }
+    cluster.apps.create_namespaced_deployment(gateway_namespace, bbr)
+    try:
+        body = md_body("phi")
+        body["spec"]["provider"] = {"name": provider}
+        cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, body)
+        wait_for(
+            lambda: (get_md(cluster, namespace, "phi").get("status") or {}).get("provider"),
+            60,
+            "the provider to be recorded",
+        )
+        # No provider controller runs here: play it and report the deployment running.
+        cluster.custom.patch_namespaced_custom_object_status(
+            G, V, namespace, MD, "phi", {"status": {"phase": "Running"}}
+        )
+        pool_body = {
+            "apiVersion": f"{POOL_GROUP}/{POOL_VERSION}",
+            "kind": "InferencePool",
+            "metadata": {"name": "phi-pool"},
+            "spec": {
+                "selector": {"matchLabels": {"app": "phi"}},
+                "targetPorts": [{"number": 8000}],
+                "endpointPickerRef": {"name": "phi-pool-epp", "port": {"number": 9002}},
+            },
+        }
+        cluster.custom.create_namespaced_custom_object(
+            POOL_GROUP, POOL_VERSION, gateway_namespace, "inferencepools", pool_body
+        )
+        wait_ready(cluster, namespace, "phi", ("True", "GatewayConfigured"), "GatewayReady=True")
+        live_route = route(cluster, namespace, "phi")
+        assert live_route is not None
+        backend = live_route["spec"]["rules"][0]["backendRefs"][0]
+        assert (backend["name"], backend["namespace"]) == ("phi-pool", gateway_namespace)
+        grant = cluster.custom.get_namespaced_custom_object(
+            GW_GROUP, "v1beta1", gateway_namespace, "referencegrants", "phi-pool-referencegrant"
+        )
+        assert grant["spec"]["from"] == [{"group": GW_GROUP, "kind": "HTTPRoute", "namespace": namespace}]
+        assert grant["spec"]["to"] == [{"group": POOL_GROUP, "kind": "InferencePool", "name": "phi-pool"}]
+        assert grant["metadata"]["ownerReferences"][0]["name"] == "phi-pool"
+        md = get_md(cluster, namespace, "phi")
+        assert md["metadata"]["annotations"]["airunway.ai/bbr-restarted"] == "true"
+        template = cluster.apps.read_namespaced_deployment(
+            "body-based-router", gateway_namespace
+        ).spec.template
+        assert "airunway.ai/restartedAt" in template.metadata.annotations
+        assert pool(cluster, namespace, "phi") is None
+        assert epp_objects(cluster, namespace, "phi") == {}
+    finally:
+        ignore_missing(cluster.custom.delete_namespaced_custom_object, G, V, namespace, MD, "phi")
+        ignore_missing(cluster.apps.delete_namespaced_deployment, "body-based-router", gateway_namespace)
+        ignore_missing(
+            cluster.custom.delete_namespaced_custom_object,
+            POOL_GROUP,
+            POOL_VERSION,
+            gateway_namespace,
+            "inferencepools",
+            "phi-pool",
+        )
+        ignore_missing(
+            cluster.custom.delete_cluster_custom_object, G, V, "inferenceproviderconfigs", provider
+        )
