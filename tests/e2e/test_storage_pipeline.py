@@ -7,7 +7,8 @@ it, `StorageReady=True PVCsBound` and the download Job `<md>-model-download` is 
 the Job's pod to completion once its claim is bound, the Job controller marks the Job Complete,
 `ModelDownloaded=True DownloadComplete` and only then the Deployment appears. Deleting the
 ModelDeployment removes the Job and the managed claim and keeps the pre-existing one. A missing
-pre-existing claim fails with upstream's message; a read-only model cache downloads nothing.
+pre-existing claim fails with upstream's message; a read-only model cache downloads nothing;
+someone's claim under the managed name is left alone (Failed) and a foreign download Job replaced.
 """
 
 from __future__ import annotations
@@ -258,3 +259,50 @@ def test_a_read_only_model_cache_downloads_nothing(
     assert (mount.mount_path, mount.read_only) == ("/model-cache", True)
     assert job_of(cluster, namespace, "preloaded-model-download") is None
     assert condition(cluster, namespace, "preloaded", "ModelDownloaded") is None
+
+
+def test_objects_in_the_way(cluster: Cluster, namespace: str, operator: Operator) -> None:
+    """Someone's own claim under the managed name is never deleted (Failed, upstream's message); a
+    download Job this ModelDeployment does not own is deleted and replaced by ours."""
+    create_claim(cluster, namespace, "blocked-weights")
+    blocked = vllm_md("blocked")
+    blocked["spec"]["model"]["storage"] = {
+        "volumes": [{"name": "weights", "purpose": "modelCache", "size": "1Gi"}]
+    }
+    cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, blocked)
+    error = (
+        "PVC blocked-weights exists but was not created by airunway (missing airunway.ai/managed-by label); "
+        "refusing to delete — remove the PVC manually or change the volume claimName"
+    )
+    assert reaches(cluster, namespace, "blocked", "StorageReady", "False", "PVCFailed")[2] == error
+    assert status_of(cluster, namespace, "blocked")["message"] == f"Failed to ensure PVCs: {error}"
+    assert claim_of(cluster, namespace, "blocked-weights").metadata.deletion_timestamp is None
+
+    batch = client.BatchV1Api(cluster.api_client)
+    foreign = batch.create_namespaced_job(
+        namespace,
+        {
+            "metadata": {"name": "replaced-model-download"},
+            "spec": {
+                "template": {
+                    "spec": {"restartPolicy": "Never", "containers": [{"name": "x", "image": "busybox"}]}
+                }
+            },
+        },
+    )
+    replaced = vllm_md("replaced")
+    replaced["spec"]["model"]["storage"] = {
+        "volumes": [{"name": "weights", "purpose": "modelCache", "size": "1Gi"}]
+    }
+    created = cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, replaced)
+
+    def ours() -> Any:
+        job = job_of(cluster, namespace, "replaced-model-download")
+        return job if job is not None and job.metadata.uid != foreign.metadata.uid else None
+
+    job = wait_for(ours, 60, "our download Job in place of the foreign one")
+    assert [ref.uid for ref in job.metadata.owner_references] == [created["metadata"]["uid"]]
+    assert (
+        f"Deleting stale Job {namespace}/replaced-model-download in the way of ModelDeployment replaced"
+        in operator.output()
+    )
