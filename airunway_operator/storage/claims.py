@@ -90,11 +90,8 @@ def plan(md: ModelDeployment, live: Mapping[str, Manifest | None]) -> Verdict | 
     ready = True
     for volume in listed:
         name = claim_name(md, volume)
-        state = (
-            _managed(md, volume, name, live.get(name))
-            if volume.size is not None
-            else _pre_existing(md, volume, name, live.get(name))
-        )
+        judge = _managed if volume.size is not None else _pre_existing
+        state = judge(md, volume, name, live.get(name))
         creates += [state.create] if state.create is not None else []
         removals += [state.remove] if state.remove is not None else []
         if state.error is not None:
