@@ -221,3 +221,31 @@ def test_mocker_graph_needs_no_gpu(cluster: Cluster, namespace: str, operator: O
     assert worker["extraPodSpec"]["mainContainer"]["command"] == ["python3", "-m", "dynamo.mocker"]
     assert "gpu" not in worker["resources"]["limits"]
     assert_strictly_valid(cluster, namespace, live)
+
+
+def test_managed_storage_is_referenced_by_the_graph_and_cleaned_up(
+    cluster: Cluster, namespace: str, operator: Operator
+) -> None:
+    body = md("store")
+    body["spec"]["model"]["storage"] = {
+        "volumes": [{"name": "kernels", "purpose": "compilationCache", "size": "10Gi"}]
+    }
+    cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, body)
+    live = wait_for(lambda: graph(cluster, namespace, "store"), 60, "the DynamoGraphDeployment")
+    assert live["spec"]["pvcs"] == [{"name": "store-kernels", "create": False}]
+    assert live["spec"]["services"]["VllmWorker"]["volumeMounts"] == [
+        {"name": "store-kernels", "mountPoint": "/compilation-cache", "useAsCompilationCache": True}
+    ]
+    claim = cluster.core.read_namespaced_persistent_volume_claim("store-kernels", namespace)
+    assert claim.metadata.owner_references[0].name == "store"
+    assert_strictly_valid(cluster, namespace, live)
+
+    cluster.custom.delete_namespaced_custom_object(G, V, namespace, MD, "store")
+
+    def claim_gone() -> bool:
+        found = get_or_none(cluster.core.read_namespaced_persistent_volume_claim, "store-kernels", namespace)
+        return (found is None or found.metadata.deletion_timestamp is not None) and graph(
+            cluster, namespace, "store"
+        ) is None
+
+    wait_for(claim_gone, 60, "the graph and the managed claim to be deleted")
