@@ -11,13 +11,10 @@ a failure is retried with backoff; a provider-managed pool that does not exist y
 
 from __future__ import annotations
 
-import http.client
 import logging
-import urllib.request
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any
 
 from kubernetes import client
 from kubernetes.client.rest import ApiException
@@ -27,49 +24,24 @@ from airunway_operator.api import constants, modeldeployment
 from airunway_operator.api.constants import Phase
 from airunway_operator.api.modeldeployment import ModelDeployment
 from airunway_operator.api.providerconfig import GatewayCapabilities, InferenceProviderConfig
-from airunway_operator.core import drift
 from airunway_operator.core.events import Event
 from airunway_operator.gateway import capabilities, detection, epp, gateways, modelname, render
 from airunway_operator.gateway import status as gw_status
 from airunway_operator.gateway.detection import Detection
 from airunway_operator.gateway.gateways import GatewayRef, NoGatewayError
-from airunway_operator.gateway.render import Manifest
 from airunway_operator.kube import errors, modeldeployments
 from airunway_operator.kube import gateways as kube
-from airunway_operator.kube.client import call
 from airunway_operator.metrics import Metrics
+from airunway_operator.reconcile import gateway_io
 from airunway_operator.reconcile.cache import ObjectCache
+from airunway_operator.reconcile.gateway_io import GatewayIO, GatewayOptions
 from airunway_operator.reconcile.workqueue import RetryError, WorkQueue
 from airunway_operator.status.patch import merge_patch
 
+__all__ = ["GatewayController", "GatewayOptions"]
+
 logger = logging.getLogger("airunway.gateway")
 EventSink = Callable[[Mapping[str, Any], Event], None]
-
-BBR_DEPLOYMENT: Final = "body-based-router"
-DISCOVERY_TIMEOUT: Final = 5.0
-#: Attempts of a conditional Gateway listener patch before a conflict counts as a failure.
-PATCH_ATTEMPTS: Final = 5
-
-
-@dataclass(frozen=True)
-class GatewayOptions:
-    """The §6.14 settings the controller needs."""
-
-    gateway_name: str = ""
-    gateway_namespace: str = ""
-    epp_port: int = 9002
-    epp_image: str = "registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0"
-    patch_allowed_routes: bool = True
-    discover_model_names: bool = True
-
-
-class ForeignObjectError(Exception):
-    """An object with the name we need exists and is not owned by the ModelDeployment."""
-
-
-class _GoneError(Exception):
-    """The ModelDeployment was deleted while the pass ran; its DELETED event cleans up."""
-
 
 class _StepFailedError(Exception):
     """A step failed with a GatewayReady reason; the pass records it and retries."""
@@ -95,6 +67,7 @@ class GatewayController:
         self._configs = configs
         self._post = post_event
         self._options = options
+        self._io = GatewayIO(api_client, cache, options)
         self._metrics = metrics
         self.detection = Detection()
         self.queue: WorkQueue[str] = WorkQueue("gateway", self._process)
@@ -191,7 +164,7 @@ class GatewayController:
                 return
             try:
                 await self._reconcile(md, body)
-            except _GoneError:
+            except gateway_io.GoneError:
                 return
             except ApiException as err:
                 if errors.is_conflict(err):
@@ -237,7 +210,7 @@ class GatewayController:
         self, md: ModelDeployment, body: Mapping[str, Any]
     ) -> tuple[gw_status.Verdict, Mapping[str, Any]]:
         try:
-            gateway, gateway_body = await self._gateway()
+            gateway, gateway_body = await self._io.gateway()
         except NoGatewayError as err:
             raise _StepFailedError(gw_status.NO_GATEWAY, str(err)) from err
         except ApiException as err:
@@ -246,11 +219,11 @@ class GatewayController:
             ) from err
         caps = capabilities.resolve(md, self._configs())
         namespace = md.metadata.namespace or ""
-        service = await self._model_service(md)
-        await self._label_pods(md, service)
+        service = await self._io.model_service(md)
+        await self._io.label_pods(md, service)
         if self._options.patch_allowed_routes and namespace != gateway.namespace:
             try:
-                gateway_body = await self._admit(gateway, namespace) or gateway_body
+                gateway_body = await self._io.admit(gateway, namespace) or gateway_body
             except ApiException as err:
                 raise _StepFailedError(
                     gw_status.GATEWAY_PATCH_FAILED,
@@ -263,7 +236,7 @@ class GatewayController:
         else:
             await self._controller_pool(md, gateway, service, caps)
         model = modelname.configured(md, caps) or modelname.resolve(
-            md, caps, await self._discover(md, service)
+            md, caps, await self._io.discover(md, service)
         )
         route, body = await self._route(md, body, gateway, pool, model)
         endpoint = gateways.endpoint(gateway_body)
@@ -274,24 +247,6 @@ class GatewayController:
             ), body
         return gw_status.configured(endpoint, model, gateway.namespace), body
 
-    async def _gateway(self) -> tuple[GatewayRef, Mapping[str, Any] | None]:
-        chosen = gateways.configured(self._options.gateway_name, self._options.gateway_namespace)
-        if chosen is not None:
-            live = await kube.get_or_none(
-                self._api, render.GATEWAY.api_version, render.GATEWAY.plural, chosen.namespace, chosen.name
-            )
-            return chosen, live
-        listed = await kube.list_all(self._api, render.GATEWAY.api_version, render.GATEWAY.plural)
-        chosen, ambiguous = gateways.choose(listed)
-        if ambiguous:
-            logger.warning(f"Several Gateways are labelled; using {chosen.namespace}/{chosen.name}")
-        live = next(
-            g
-            for g in listed
-            if (g["metadata"].get("namespace"), g["metadata"].get("name")) == (chosen.namespace, chosen.name)
-        )
-        return chosen, live
-
     async def _controller_pool(
         self,
         md: ModelDeployment,
@@ -299,13 +254,13 @@ class GatewayController:
         service: Mapping[str, Any] | None,
         caps: GatewayCapabilities | None,
     ) -> None:
-        port = modelname.target_port(service, _status_port(md))
+        port = modelname.target_port(service, gateway_io.status_port(md))
         try:
-            _, created = await self._ensure(md, render.render_pool(md, port, self._options.epp_port))
-        except (ApiException, ForeignObjectError) as err:
+            _, created = await self._io.ensure(md, render.render_pool(md, port, self._options.epp_port))
+        except (ApiException, gateway_io.ForeignObjectError) as err:
             raise _StepFailedError(gw_status.INFERENCE_POOL_FAILED, _describe("InferencePool", err)) from err
         if created:
-            await self._restart_bbr(gateway)
+            await self._io.restart_bbr(gateway)
         manifests = epp.render_stack(md, caps, image=self._options.epp_image, port=self._options.epp_port)
         if self.detection.istio:
             manifests.append(
@@ -313,8 +268,8 @@ class GatewayController:
             )
         for manifest in manifests:
             try:
-                await self._ensure(md, manifest)
-            except (ApiException, ForeignObjectError) as err:
+                await self._io.ensure(md, manifest)
+            except (ApiException, gateway_io.ForeignObjectError) as err:
                 raise _StepFailedError(gw_status.EPP_FAILED, _describe(manifest["kind"], err)) from err
 
     async def _provider_pool(
@@ -331,22 +286,24 @@ class GatewayController:
             # The provider creates it; its watch event brings us back (no status change meanwhile).
             raise RetryError(f"waiting for the provider's InferencePool {pool.namespace}/{pool.name}")
         annotations = md.metadata.annotations or {}
-        if annotations.get(constants.ANNOTATION_BBR_RESTARTED) != "true" and await self._restart_bbr(gateway):
-            body = await self._annotate(md, constants.ANNOTATION_BBR_RESTARTED, "true")
+        if annotations.get(constants.ANNOTATION_BBR_RESTARTED) != "true" and await self._io.restart_bbr(
+            gateway
+        ):
+            body = await self._io.annotate(md, constants.ANNOTATION_BBR_RESTARTED, "true")
         if pool.namespace != md.metadata.namespace and self.detection.reference_grants:
             try:
-                await self._ensure(
+                await self._io.ensure(
                     md, render.render_reference_grant(md, live), owner_uid=live["metadata"].get("uid")
                 )
-            except (ApiException, ForeignObjectError) as err:
+            except (ApiException, gateway_io.ForeignObjectError) as err:
                 logger.warning(
                     f"ReferenceGrant for InferencePool {pool.namespace}/{pool.name} not written: {err}"
                 )
         picker = ((live.get("spec") or {}).get("endpointPickerRef") or {}).get("name")
         if self.detection.istio and picker and pool.namespace == md.metadata.namespace:
             try:
-                await self._ensure(md, render.render_destination_rule(md, picker, pool.namespace))
-            except (ApiException, ForeignObjectError) as err:
+                await self._io.ensure(md, render.render_destination_rule(md, picker, pool.namespace))
+            except (ApiException, gateway_io.ForeignObjectError) as err:
                 logger.warning(
                     f"Cannot write the DestinationRule for {picker}: {_describe('DestinationRule', err)}"
                 )
@@ -377,11 +334,11 @@ class GatewayController:
                 and (md.metadata.annotations or {}).get(constants.ANNOTATION_HTTPROUTE_CREATED) == "true"
             ):
                 return None, body  # created once and deleted by someone since: respected (§6.8)
-            route, created = await self._ensure(md, desired, live=live, known=True)
-        except (ApiException, ForeignObjectError) as err:
+            route, created = await self._io.ensure(md, desired, live=live, known=True)
+        except (ApiException, gateway_io.ForeignObjectError) as err:
             raise _StepFailedError(gw_status.HTTPROUTE_FAILED, _describe("HTTPRoute", err)) from err
         if created:
-            body = await self._annotate(md, constants.ANNOTATION_HTTPROUTE_CREATED, "true")
+            body = await self._io.annotate(md, constants.ANNOTATION_HTTPROUTE_CREATED, "true")
         return route, body
 
     # ---------------------------------------------------------------- clean-up (§6.13)
@@ -393,7 +350,7 @@ class GatewayController:
         manages = capabilities.manages_pool(caps)
         for target in render.cleanup_targets(md, manages_pool=manages, istio=self.detection.istio):
             try:
-                await self._delete_owned(md, target)
+                await self._io.delete_owned(md, target)
             except ApiException as err:
                 if target.kind in (render.POOL, render.ROUTE):
                     raise
@@ -408,37 +365,27 @@ class GatewayController:
                     f"Gateway allowedRoutes not cleaned up for namespace {md.metadata.namespace}: {err}"
                 )
         if persist and (md.metadata.annotations or {}).get(constants.ANNOTATION_HTTPROUTE_CREATED):
-            body = await self._annotate(md, constants.ANNOTATION_HTTPROUTE_CREATED, None)
+            body = await self._io.annotate(md, constants.ANNOTATION_HTTPROUTE_CREATED, None)
         return body
 
-    async def _delete_owned(self, md: ModelDeployment, target: render.Target) -> None:
-        kind = target.kind
-        live = await kube.get_or_none(self._api, kind.api_version, kind.plural, target.namespace, target.name)
-        if live is None or not _owned_by(live, md.metadata.uid):
-            return  # never ours (a user's object with the same name stays)
-        if await kube.delete(self._api, kind.api_version, kind.plural, target.namespace, target.name):
-            logger.info(
-                f"Deleted {kind.kind} {target.namespace}/{target.name} of ModelDeployment {md.metadata.name}"
-            )
-
     async def _release_for(self, md: ModelDeployment) -> None:
-        gateway, _ = await self._gateway()
+        gateway, _ = await self._io.gateway()
         namespace = md.metadata.namespace or ""
         if namespace == gateway.namespace or self._namespace_needs_gateway(
             namespace, exclude=md.metadata.uid
         ):
             return
-        await self._release(gateway, namespace)
+        await self._io.release(gateway, namespace)
 
     async def _release_namespace(self, namespace: str) -> None:
         if not self.detection.available or self._namespace_needs_gateway(namespace, exclude=None):
             return
         try:
-            gateway, _ = await self._gateway()
+            gateway, _ = await self._io.gateway()
         except NoGatewayError:
             return
         if gateway.namespace != namespace:
-            await self._release(gateway, namespace)
+            await self._io.release(gateway, namespace)
 
     def _namespace_needs_gateway(self, namespace: str, exclude: str | None) -> bool:
         for key, body in self._cache.items():
@@ -455,156 +402,14 @@ class GatewayController:
 
     # ---------------------------------------------------------------- Gateway listeners (§6.11)
 
-    async def _admit(self, gateway: GatewayRef, namespace: str) -> Mapping[str, Any] | None:
-        return await self._edit_listeners(gateway, lambda live: gateways.admit(live, namespace))
-
-    async def _release(self, gateway: GatewayRef, namespace: str) -> None:
-        if await self._edit_listeners(gateway, lambda live: gateways.release(live, namespace)) is not None:
-            logger.info(f"Removed namespace {namespace} from Gateway {gateway.namespace}/{gateway.name}")
-
-    async def _edit_listeners(
-        self, gateway: GatewayRef, edit: Callable[[Mapping[str, Any]], list[dict[str, Any]] | None]
-    ) -> Mapping[str, Any] | None:
-        """Re-read, edit and conditionally patch the listeners until no conflict; None when the
-        Gateway already says what we want."""
-        kind = render.GATEWAY
-        for attempt in range(PATCH_ATTEMPTS):
-            live = await kube.get_or_none(
-                self._api, kind.api_version, kind.plural, gateway.namespace, gateway.name
-            )
-            if live is None:
-                raise ApiException(status=404, reason=f"Gateway {gateway.namespace}/{gateway.name} not found")
-            listeners = edit(live)
-            if listeners is None:
-                return None
-            patch = {
-                "metadata": {"resourceVersion": live["metadata"]["resourceVersion"]},
-                "spec": {"listeners": listeners},
-            }
-            try:
-                return await kube.merge_patch(
-                    self._api, kind.api_version, kind.plural, gateway.namespace, gateway.name, patch
-                )
-            except ApiException as err:
-                if not errors.is_conflict(err) or attempt == PATCH_ATTEMPTS - 1:
-                    raise
-        return None
-
     # ---------------------------------------------------------------- small steps
-
-    async def _ensure(
-        self,
-        md: ModelDeployment,
-        manifest: Manifest,
-        *,
-        owner_uid: str | None = None,
-        live: Mapping[str, Any] | None = None,
-        known: bool = False,
-    ) -> tuple[Mapping[str, Any], bool]:
-        """Create `manifest` or bring the live object back to it; (object, created)."""
-        kind = render.kind_of(manifest)
-        meta = manifest["metadata"]
-        where = f"{kind.kind} {meta['namespace']}/{meta['name']} for ModelDeployment {md.metadata.name}"
-        if not known:
-            live = await kube.get_or_none(
-                self._api, kind.api_version, kind.plural, meta["namespace"], meta["name"]
-            )
-        if live is None:
-            created = await kube.create(self._api, kind.api_version, kind.plural, manifest)
-            logger.info(f"Created {where}")
-            return created, True
-        if not _owned_by(live, owner_uid or md.metadata.uid):
-            raise ForeignObjectError(
-                f"{kind.kind} {meta['namespace']}/{meta['name']} exists and is not owned by ModelDeployment "
-                f"{md.metadata.name}; delete or rename it"
-            )
-        if drift.in_sync(manifest, live):
-            return live, False
-        updated = await kube.apply(self._api, kind.api_version, kind.plural, manifest)
-        logger.info(f"Updated {where}")
-        return updated, False
-
-    async def _annotate(self, md: ModelDeployment, key: str, value: str | None) -> Mapping[str, Any]:
-        updated = await _own_write(
-            kube.merge_patch(
-                self._api,
-                constants.API_VERSION,
-                constants.MODELDEPLOYMENT_PLURAL,
-                md.metadata.namespace or "",
-                md.metadata.name or "",
-                {"metadata": {"annotations": {key: value}}},
-            )
-        )
-        return self._cache.store(updated)
-
-    async def _restart_bbr(self, gateway: GatewayRef) -> bool:
-        """Roll the body-based router so it learns the new pool (§6.12); True unless it failed."""
-        try:
-            live = await kube.get_or_none(
-                self._api, "apps/v1", "deployments", gateway.bbr_namespace, BBR_DEPLOYMENT
-            )
-            if live is None:
-                return True
-            stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            patch = {
-                "spec": {
-                    "template": {"metadata": {"annotations": {constants.ANNOTATION_RESTARTED_AT: stamp}}}
-                }
-            }
-            await kube.strategic_patch(
-                self._api, "apps/v1", "deployments", gateway.bbr_namespace, BBR_DEPLOYMENT, patch
-            )
-        except ApiException as err:
-            logger.warning(f"Cannot restart {gateway.bbr_namespace}/{BBR_DEPLOYMENT}: {errors.message(err)}")
-            return False
-        logger.info(f"Restarted {gateway.bbr_namespace}/{BBR_DEPLOYMENT}")
-        return True
-
-    async def _model_service(self, md: ModelDeployment) -> Mapping[str, Any] | None:
-        endpoint = md.status.endpoint if md.status is not None else None
-        if endpoint is None or not endpoint.service:
-            return None
-        try:
-            return await kube.get_or_none(
-                self._api, "v1", "services", md.metadata.namespace or "", endpoint.service
-            )
-        except ApiException:
-            return None
-
-    async def _label_pods(self, md: ModelDeployment, service: Mapping[str, Any] | None) -> None:
-        """Put the pool's selector label on the model pods that lack it (best effort, §6.3 step 5)."""
-        selector = ((service or {}).get("spec") or {}).get("selector")
-        if not selector:
-            return
-        namespace, name = md.metadata.namespace or "", md.metadata.name or ""
-        try:
-            for pod in await kube.list_pods(self._api, namespace, selector):
-                meta = pod.get("metadata") or {}
-                if (meta.get("labels") or {}).get(constants.LABEL_MODEL_DEPLOYMENT) == name:
-                    continue
-                patch = {"metadata": {"labels": {constants.LABEL_MODEL_DEPLOYMENT: name}}}
-                await kube.merge_patch(self._api, "v1", "pods", namespace, meta.get("name") or "", patch)
-        except ApiException as err:
-            logger.debug(f"Model pods not labelled: {errors.message(err)}")
-
-    async def _discover(self, md: ModelDeployment, service: Mapping[str, Any] | None) -> str | None:
-        """The served model name the server reports at /v1/models (§6.9 step 3), or None."""
-        endpoint = md.status.endpoint if md.status is not None else None
-        if not self._options.discover_model_names or endpoint is None or not endpoint.service:
-            return None
-        port = modelname.service_port(service, endpoint.port)
-        url = f"http://{endpoint.service}.{md.metadata.namespace}.svc:{port}/v1/models"
-        try:
-            return await call(_fetch_models, url)
-        except (OSError, ValueError, http.client.HTTPException):
-            return None  # not reachable from here, or not an OpenAI server: the next rule decides
 
     async def _write(self, md: ModelDeployment, body: Mapping[str, Any], verdict: gw_status.Verdict) -> None:
         observed = body.get("status") or {}
         desired = gw_status.fields(observed, verdict, md.metadata.generation, datetime.now(UTC))
         patch = merge_patch(observed, desired)
         if patch:
-            updated = await _own_write(
+            updated = await gateway_io.own_write(
                 modeldeployments.patch_status(
                     self._api, md.metadata.namespace or "", md.metadata.name or "", patch
                 )
@@ -619,37 +424,10 @@ class GatewayController:
             self._metrics.error(capabilities.provider_name(md) or None, "gateway")
 
 
-async def _own_write(write: Awaitable[Any]) -> Any:
-    """A write to the ModelDeployment itself; a 404 means it is gone (not a gateway failure)."""
-    try:
-        return await write
-    except ApiException as err:
-        if errors.is_object_missing(err):
-            raise _GoneError from err
-        raise
-
-
-def _fetch_models(url: str) -> str | None:
-    with urllib.request.urlopen(url, timeout=DISCOVERY_TIMEOUT) as response:
-        if response.status != 200:
-            return None
-        return modelname.parse_models(response.read(modelname.MAX_BODY))
-
-
-def _owned_by(live: Mapping[str, Any], uid: str | None) -> bool:
-    refs = (live.get("metadata") or {}).get("ownerReferences") or ()
-    return uid is not None and any(ref.get("uid") == uid and ref.get("controller") for ref in refs)
-
-
 def _is_mocker(md: ModelDeployment) -> bool:
     backend = (md.metadata.annotations or {}).get(constants.ANNOTATION_DYNAMO_TEST_BACKEND)
     provider = md.spec.provider.name if md.spec.provider else None
     return backend == constants.DYNAMO_TEST_BACKEND_MOCKER and provider == "dynamo"
-
-
-def _status_port(md: ModelDeployment) -> int | None:
-    endpoint = md.status.endpoint if md.status is not None else None
-    return endpoint.port if endpoint is not None else None
 
 
 def _describe(kind: str, err: Exception) -> str:
