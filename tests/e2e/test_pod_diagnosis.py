@@ -4,18 +4,24 @@ A Direct vLLM ModelDeployment whose nodeSelector matches no kwok node (the `qwen
 for an A100; the fake nodes are H100s) reports the scheduler's own message in `Ready` and
 `status.message`; fixing the nodeSelector brings it to Running with the message cleared. A crash
 loop is simulated by writing a pod's status as the kubelet would (kwok leaves a Running pod alone).
+KAITO's pods are found by KAITO's own label (`kaito.sh/workspace`), with a stand-in KAITO controller
+and a pod created here as KAITO's StatefulSet would.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from kubernetes.client.rest import ApiException
 
 from airunway_operator.api import constants
 from tests.conftest import Cluster
 from tests.controlplane.nodes import GPU_PRODUCT
+from tests.e2e.test_kaito_provider import KAITO_NS, fake_kaito_controller
+from tests.e2e.test_kaito_provider import md as kaito_md
 from tests.operator_process import Operator
 from tests.support import vllm_md, wait_for
 
@@ -149,4 +155,67 @@ def crash_looping_status() -> dict[str, Any]:
                 }
             ],
         }
+    }
+
+
+def test_kaito_workspace_pods_are_found_by_kaitos_label(
+    cluster: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    stand_in_kaito_controller(cluster)
+    op = Operator(cluster.kubeconfig, tmp_path / "op.log", "--providers", "kaito", "--no-webhook")
+    try:
+        op.wait_healthy()
+        cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, kaito_md("phi"))
+        wait_for(lambda: status_of(cluster, namespace, "phi").get("phase") == "Deploying", 60, "Deploying")
+
+        # What KAITO's StatefulSet creates for Workspace `phi` (its pod template labels), asking for
+        # a GPU no node has.
+        cluster.core.create_namespaced_pod(namespace, workspace_pod("phi-0", "phi"))
+        status = wait_for(
+            lambda: saying(cluster, namespace, "phi", SCHEDULER_REASON), 60, "the scheduler's reason"
+        )
+        assert status["message"].startswith("Pod phi-0 cannot be scheduled (Unschedulable): 0/")
+        assert ready_condition(status)["reason"] == "DeploymentInProgress"
+
+        cluster.core.delete_namespaced_pod("phi-0", namespace, grace_period_seconds=0)
+        wait_for(
+            lambda: "Unschedulable" not in status_of(cluster, namespace, "phi").get("message", ""),
+            60,
+            "the message to clear once the pod is gone",
+        )
+        assert status_of(cluster, namespace, "phi")["phase"] == "Deploying"
+    finally:
+        op.kill()
+
+
+def stand_in_kaito_controller(cluster: Cluster) -> None:
+    """A ready Deployment where KAITO's health probe looks for its controller (kept for other tests)."""
+    for create, args in (
+        (cluster.core.create_namespace, ({"metadata": {"name": KAITO_NS}},)),
+        (cluster.apps.create_namespaced_deployment, (KAITO_NS, fake_kaito_controller(1))),
+    ):
+        try:
+            create(*args)
+        except ApiException as err:
+            if err.status != 409:
+                raise
+    wait_for(
+        lambda: (
+            (cluster.apps.read_namespaced_deployment("kaito-workspace", KAITO_NS).status.ready_replicas or 0)
+            > 0
+        ),
+        60,
+        "the stand-in KAITO controller to be ready",
+    )
+
+
+def workspace_pod(name: str, workspace: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": {"kaito.sh/workspace": workspace}},
+        "spec": {
+            "nodeSelector": {PRODUCT_LABEL: NO_SUCH_GPU},
+            "containers": [{"name": "inference", "image": "mcr.microsoft.com/aks/kaito/kaito-base:0.0.8"}],
+        },
     }
