@@ -16,6 +16,7 @@ worker thread. Never logs; every failure is a `RegistryError` whose text lands i
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import re
 import ssl
@@ -150,6 +151,8 @@ class RegistryClient:
         self._clock = clock
         self._lock = threading.Lock()
         self._tokens: dict[tuple[str, str], tuple[str, float]] = {}
+        self._basic: dict[str, str] = {}
+        """Registries known to take basic authentication → the header that worked last."""
 
     def resolve(self, reference: str) -> Resolution:
         """The manifest digest of `reference` (and what the image config says about it)."""
@@ -185,7 +188,7 @@ class RegistryClient:
     def _get(self, name: ImageName, path: str, accept: str, deadline: float) -> Response:
         scheme = "http" if name.registry in self._plain_http else "https"
         url = f"{scheme}://{name.registry}/v2/{name.repository}/{path}"
-        reply = self._request(url, accept, self._cached_token(name), deadline)
+        reply = self._request(url, accept, self._remembered(name), deadline)
         if reply.status == 401:
             authorization = self._authorize(name, reply, deadline)
             reply = self._request(url, accept, authorization, deadline)
@@ -193,6 +196,9 @@ class RegistryClient:
                 raise RegistryError(
                     f"GET {url}: {_status(reply)}; the credentials for {name.registry} were rejected"
                 )
+            if authorization.startswith("Basic "):
+                with self._lock:
+                    self._basic[name.registry] = authorization
         if reply.status != 200:
             raise RegistryError(f"GET {url}: {_status(reply)}")
         return reply
@@ -207,18 +213,20 @@ class RegistryClient:
             request.add_unredirected_header("Authorization", authorization)
         try:
             reply = self._send(request, remaining)
-        except (OSError, ValueError) as err:
+        except (OSError, ValueError, http.client.HTTPException) as err:
             raise RegistryError(f"GET {url}: {_reason(err)}") from err
         if len(reply.body) > MAX_BODY:
             raise RegistryError(f"GET {url}: the answer exceeds {MAX_BODY} bytes")
         return reply
 
-    def _cached_token(self, name: ImageName) -> str | None:
+    def _remembered(self, name: ImageName) -> str | None:
+        """An unexpired bearer token for this repository, or the basic header that worked."""
         with self._lock:
             cached = self._tokens.get((name.registry, name.scope))
+            basic = self._basic.get(name.registry)
         if cached is not None and cached[1] > self._clock():
             return f"Bearer {cached[0]}"
-        return None
+        return basic
 
     def _authorize(self, name: ImageName, challenge: Response, deadline: float) -> str:
         scheme, params = parse_challenge(challenge.headers.get("www-authenticate", ""))
@@ -341,4 +349,5 @@ def _reason(err: BaseException) -> str:
     reason = err.reason if isinstance(err, urllib.error.URLError) else err
     if isinstance(reason, TimeoutError):
         return "no answer before the timeout"
-    return str(reason.strerror if isinstance(reason, OSError) and reason.strerror else reason)
+    text = str(reason.strerror if isinstance(reason, OSError) and reason.strerror else reason)
+    return text or type(reason).__name__

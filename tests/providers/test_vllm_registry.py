@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http.client
 import json
 import urllib.parse
 import urllib.request
@@ -256,8 +257,13 @@ def test_basic_authentication_and_rejected_credentials() -> None:
         www_authenticate='Basic realm="r"',
     )
     good = Scripted({url: [unauthorized, manifest_answer(IMAGE)]})
-    good.client(only("u", "p")).resolve("reg.example.com/team/model:v1")
+    client = good.client(only("u", "p"))
+    client.resolve("reg.example.com/team/model:v1")
     assert authorization(good.seen[1]) == Credentials("u", "p").basic()
+    good.seen.clear()
+    client.resolve("reg.example.com/team/model:v1")  # basic is remembered: no 401 round trip
+    manifests = [(r.full_url, authorization(r)) for r in good.seen if "/manifests/" in r.full_url]
+    assert manifests == [(url, Credentials("u", "p").basic())]
     bad = Scripted({url: [unauthorized]})
     with pytest.raises(RegistryError) as raised:
         bad.client(only("u", "nope")).resolve("reg.example.com/team/model:v1")
@@ -364,9 +370,14 @@ def test_unknown_tag_reports_the_registry_error() -> None:
         (ConnectionRefusedError(111, "Connection refused"), "Connection refused"),
         (TimeoutError("timed out"), "no answer before the timeout"),
         (urllib.error.URLError(OSError(-2, "Name or service not known")), "Name or service not known"),
+        (
+            http.client.RemoteDisconnected("Remote end closed connection without response"),
+            "Remote end closed connection without response",
+        ),
+        (http.client.IncompleteRead(b""), r"IncompleteRead\(0 bytes read\)"),
     ],
 )
-def test_transport_failures_name_the_request(error: OSError, reason: str) -> None:
+def test_transport_failures_name_the_request(error: Exception, reason: str) -> None:
     def fail(request: urllib.request.Request, timeout: float) -> Response:
         raise error
 
