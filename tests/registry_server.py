@@ -5,6 +5,7 @@ plain HTTP calls (config blob, layer, manifest, index). Under CI=true a missing 
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
 import ipaddress
@@ -14,8 +15,13 @@ import re
 import socket
 import ssl
 import subprocess
+import threading
+import time
+import urllib.parse
 import urllib.request
+import uuid
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +29,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID
 
 from providers.vllm import registry
@@ -51,9 +58,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def self_signed(folder: Path) -> tuple[Path, Path]:
+def self_signed(folder: Path, key: ec.EllipticCurvePrivateKey | None = None) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1 that is its own CA (trusted through the CA-file setting)."""
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = key or ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "airunway test registry")])
     now = datetime.datetime.now(datetime.UTC)
     certificate = (
@@ -89,6 +96,7 @@ class Registry:
     log: Path
     ca_file: Path | None = None
     credentials: Credentials | None = None
+    tokens: TokenServer | None = None
 
     def stop(self) -> None:
         self.process.kill()
@@ -103,6 +111,10 @@ class Registry:
         headers = {"Content-Type": content_type} if content_type else {}
         if self.credentials is not None:
             headers["Authorization"] = self.credentials.basic()
+        if self.tokens is not None:
+            found = re.search(r"/v2/(.+?)/(?:blobs|manifests)/", url)
+            assert found, url
+            headers["Authorization"] = f"Bearer {self.tokens.issue(f'repository:{found.group(1)}:pull,push')}"
         context = ssl.create_default_context(cafile=str(self.ca_file)) if self.ca_file else None
         request = urllib.request.Request(url, data=body or None, headers=headers, method=method)
         return urllib.request.urlopen(request, timeout=10, context=context)
@@ -172,10 +184,11 @@ class Registry:
         return self.push_manifest(repository, tag, index), child
 
 
-def start(folder: Path, *, secure: bool) -> Registry:
+def start(folder: Path, *, secure: bool, tokens: TokenServer | None = None) -> Registry:
     """A registry on a free loopback port; `secure`: TLS plus htpasswd (distribution needs TLS for
     htpasswd). The htpasswd file is absent, so the registry provisions user `docker` with a random
-    password and logs it: no bcrypt implementation is needed here."""
+    password and logs it: no bcrypt implementation is needed here. `tokens`: plain HTTP with
+    bearer-token authentication by that token server."""
     folder.mkdir(parents=True, exist_ok=True)
     host = f"127.0.0.1:{free_port()}"
     http: dict[str, Any] = {"addr": host, "secret": "airunway-test"}
@@ -190,6 +203,15 @@ def start(folder: Path, *, secure: bool) -> Registry:
         ca_file, key = self_signed(folder)
         http["tls"] = {"certificate": str(ca_file), "key": str(key)}
         config["auth"] = {"htpasswd": {"realm": "airunway-test", "path": str(folder / "htpasswd")}}
+    elif tokens is not None:
+        config["auth"] = {
+            "token": {
+                "realm": tokens.realm,
+                "service": TokenServer.SERVICE,
+                "issuer": TokenServer.ISSUER,
+                "rootcertbundle": str(tokens.certificate),
+            }
+        }
     (folder / "config.yml").write_text(json.dumps(config))  # JSON is YAML
     log = folder / "registry.log"
     process = subprocess.Popen(
@@ -197,7 +219,7 @@ def start(folder: Path, *, secure: bool) -> Registry:
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
     )
-    server = Registry(host, process, log, ca_file)
+    server = Registry(host, process, log, ca_file, tokens=tokens)
     wait_for(lambda: f"listening on {host}" in log.read_text() or process.poll() is not None, 30, "registry")
     assert process.poll() is None, log.read_text()
     if secure:
@@ -205,3 +227,90 @@ def start(folder: Path, *, secure: bool) -> Registry:
         assert found, log.read_text()
         server.credentials = Credentials(found.group(2), found.group(1))
     return server
+
+
+class TokenServer:
+    """A Docker token endpoint on loopback (the realm of a bearer challenge): it checks basic
+    credentials when it has some and grants whatever scope is asked for, in an ES256 JWT whose
+    `x5c` certificate is the registry's trusted root. Records every request it answers."""
+
+    SERVICE = "airunway-test-registry"
+    ISSUER = "airunway-test-issuer"
+
+    def __init__(self, folder: Path, credentials: Credentials | None) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self._key = ec.generate_private_key(ec.SECP256R1())
+        self.certificate, _ = self_signed(folder, self._key)
+        der = x509.load_pem_x509_certificate(self.certificate.read_bytes()).public_bytes(
+            serialization.Encoding.DER
+        )
+        self._x5c = base64.b64encode(der).decode()
+        self.credentials = credentials
+        self.seen: list[tuple[dict[str, list[str]], str | None]] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def realm(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/token"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def issue(self, scope: str | None) -> str:
+        """A token granting `scope` (`repository:<name>:<actions>`); None grants nothing."""
+        access = []
+        if scope is not None:
+            kind, name, actions = scope.split(":", 2)
+            access = [{"type": kind, "name": name, "actions": actions.split(",")}]
+        now = int(time.time())
+        claims = {
+            "iss": self.ISSUER,
+            "sub": self.credentials.username if self.credentials else "",
+            "aud": self.SERVICE,
+            "exp": now + 300,
+            "nbf": now - 10,
+            "iat": now,
+            "jti": uuid.uuid4().hex,
+            "access": access,
+        }
+        header = {"alg": "ES256", "typ": "JWT", "x5c": [self._x5c]}
+        signing_input = f"{_b64url(json.dumps(header).encode())}.{_b64url(json.dumps(claims).encode())}"
+        r, s = decode_dss_signature(self._key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
+        return f"{signing_input}.{_b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+                authorization = self.headers.get("Authorization")
+                server.seen.append((query, authorization))
+                expected = server.credentials.basic() if server.credentials else None
+                if authorization is not None and authorization != expected:
+                    self._answer(401, {"details": "incorrect username or password"})
+                    return
+                # Anonymous callers get a token that grants nothing (as Docker Hub does for a
+                # private repository); the registry then refuses it.
+                scope = query["scope"][0] if authorization == expected else None
+                self._answer(200, {"token": server.issue(scope), "expires_in": 300})
+
+            def _answer(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                del format, args
+
+        return Handler
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()

@@ -190,12 +190,15 @@ class RegistryClient:
         url = f"{scheme}://{name.registry}/v2/{name.repository}/{path}"
         reply = self._request(url, accept, self._remembered(name), deadline)
         if reply.status == 401:
-            authorization = self._authorize(name, reply, deadline)
+            authorization, with_credentials = self._authorize(name, reply, deadline)
             reply = self._request(url, accept, authorization, deadline)
             if reply.status in (401, 403):
-                raise RegistryError(
-                    f"GET {url}: {_status(reply)}; the credentials for {name.registry} were rejected"
+                refused = (
+                    f"the credentials for {name.registry} were rejected"
+                    if with_credentials
+                    else f"anonymous access was refused; configure credentials for {name.registry}"
                 )
+                raise RegistryError(f"GET {url}: {_status(reply)}; {refused}")
             if authorization.startswith("Basic "):
                 with self._lock:
                     self._basic[name.registry] = authorization
@@ -228,7 +231,8 @@ class RegistryClient:
             return f"Bearer {cached[0]}"
         return basic
 
-    def _authorize(self, name: ImageName, challenge: Response, deadline: float) -> str:
+    def _authorize(self, name: ImageName, challenge: Response, deadline: float) -> tuple[str, bool]:
+        """The `Authorization` value answering the challenge, and whether it carries credentials."""
         scheme, params = parse_challenge(challenge.headers.get("www-authenticate", ""))
         try:
             credentials = self._credentials(name.registry)
@@ -239,13 +243,13 @@ class RegistryClient:
                 raise RegistryError(
                     f"{name.registry} requires basic authentication and no credentials are configured for it"
                 )
-            return credentials.basic()
+            return credentials.basic(), True
         if scheme != "bearer" or not params.get("realm"):
             raise RegistryError(f"{name.registry} answered 401 with an unsupported challenge {scheme!r}")
         token, lifetime = self._fetch_token(name, params, credentials, deadline)
         with self._lock:
             self._tokens[(name.registry, name.scope)] = (token, self._clock() + lifetime)
-        return f"Bearer {token}"
+        return f"Bearer {token}", credentials is not None
 
     def _fetch_token(
         self, name: ImageName, params: Mapping[str, str], credentials: Credentials | None, deadline: float

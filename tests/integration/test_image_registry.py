@@ -1,8 +1,9 @@
 """Image resolution against a REAL registry on loopback: the CNCF distribution registry built by
-`tests/controlplane/build.sh registry`, one instance over plain HTTP without authentication and
-one over TLS with htpasswd authentication. Images are pushed with plain HTTP calls (a config blob
-and a manifest, plus an index), then resolved by `providers.vllm.registry` and by the provider's
-pre-step. Needs no Kubernetes control plane. Under CI=true a missing registry binary fails.
+`tests/controlplane/build.sh registry`: one instance over plain HTTP without authentication, one
+over TLS with htpasswd (basic) authentication, and one with bearer-token authentication against a
+loopback token server (`tests/registry_server.TokenServer`). Images are pushed with plain HTTP
+calls (config blob, layer, manifest, index), then resolved by `providers.vllm.registry` and by the
+provider's pre-step. Needs no Kubernetes control plane. Under CI=true a missing binary fails.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from airunway_operator.sdk import EngineType, ModelDeployment
 from providers.base import PreStep, RenderContext
 from providers.vllm import PROVIDER, image, lookup, registry
 from providers.vllm.credentials import Credentials
-from tests.registry_server import REVISION, Registry, free_port, start
+from tests.registry_server import REVISION, Registry, TokenServer, free_port, start
 from tests.unit.validation.builders import md as md_body
 
 REPOSITORY = "hub/vllm/vllm-openai"
@@ -36,6 +37,20 @@ def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
 @pytest.fixture(scope="module")
 def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     server = start(tmp_path_factory.mktemp("secure-registry"), secure=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def tokens(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenServer]:
+    server = TokenServer(tmp_path_factory.mktemp("token-server"), Credentials("robot", "s3cret"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def bearer(tmp_path_factory: pytest.TempPathFactory, tokens: TokenServer) -> Iterator[Registry]:
+    server = start(tmp_path_factory.mktemp("bearer-registry"), secure=False, tokens=tokens)
     yield server
     server.stop()
 
@@ -119,6 +134,56 @@ def test_wrong_credentials_fail_clearly(secure: Registry, tmp_path: Path) -> Non
     assert str(raised.value) == (
         f'resolve image reference "{reference}": GET https://{secure.host}/v2/private/model/manifests/v1: '
         f"401 UNAUTHORIZED: authentication required; the credentials for {secure.host} were rejected"
+    )
+
+
+def test_the_bearer_token_flow_with_the_pull_secrets_credentials(
+    bearer: Registry, tokens: TokenServer, tmp_path: Path
+) -> None:
+    digest, _ = bearer.push_image("private/model", "v1")
+    assert tokens.credentials is not None
+    settings = {
+        lookup.AUTH_FILE: str(docker_config(tmp_path, bearer.host, tokens.credentials)),
+        lookup.PLAIN_HTTP: bearer.host,
+    }
+    tokens.seen.clear()
+    found = lookup.resolver_for(settings)(f"{bearer.host}/private/model:v1")
+    assert (found.resolved, found.digest) == (f"{bearer.host}/private/model@{digest}", digest)
+    assert (found.created_at, found.revision) == ("2026-03-07T11:00:00Z", REVISION)
+    # One token for the manifest, the index-free image and its config blob: fetched once, reused.
+    [(query, authorization)] = tokens.seen
+    assert query == {
+        "scope": ["repository:private/model:pull"],
+        "service": [TokenServer.SERVICE],
+        "account": ["robot"],
+    }
+    assert authorization == tokens.credentials.basic()
+
+
+def test_the_token_endpoint_rejecting_credentials_fails_clearly(
+    bearer: Registry, tokens: TokenServer, tmp_path: Path
+) -> None:
+    settings = {
+        lookup.AUTH_FILE: str(docker_config(tmp_path, bearer.host, Credentials("robot", "wrong"))),
+        lookup.PLAIN_HTTP: bearer.host,
+    }
+    reference = f"{bearer.host}/private/model:v1"
+    with pytest.raises(image.ImageResolutionError) as raised:
+        lookup.resolver_for(settings)(reference)
+    assert str(raised.value) == (
+        f'resolve image reference "{reference}": token request to {tokens.realm}: '
+        "401 Unauthorized (credentials rejected)"
+    )
+
+
+def test_an_anonymous_token_without_access_is_refused_clearly(bearer: Registry) -> None:
+    bearer.push_image("private/model", "v1")
+    reference = f"{bearer.host}/private/model:v1"
+    with pytest.raises(image.ImageResolutionError) as raised:
+        lookup.resolver_for({lookup.PLAIN_HTTP: bearer.host})(reference)
+    assert str(raised.value).endswith(
+        "401 UNAUTHORIZED: authentication required; anonymous access was refused; "
+        f"configure credentials for {bearer.host}"
     )
 
 
