@@ -109,7 +109,7 @@ class Outcome:
         ready_message = message
         if pod_problem and phase is not Phase.RUNNING:
             if phase is Phase.FAILED and message:
-                ready_message = f"{message}; {pod_problem}"
+                ready_message = f"{message}{' ' if message.endswith('.') else '; '}{pod_problem}"
             else:
                 message = ready_message = pod_problem
         ready = {

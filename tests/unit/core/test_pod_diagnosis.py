@@ -489,9 +489,15 @@ def folded(mapped: ProviderStatus, problem: str = PROBLEM) -> tuple[str, str, st
                 "Failed",
                 'ReplicaSet "qwen-6c9f8d7b5" has timed out progressing.',
                 "DeploymentFailed",
-                f'ReplicaSet "qwen-6c9f8d7b5" has timed out progressing.; {PROBLEM}',
+                f'ReplicaSet "qwen-6c9f8d7b5" has timed out progressing. {PROBLEM}',
             ),
             id="failed: the provider's message keeps status.message and leads Ready's",
+        ),
+        pytest.param(
+            ProviderStatus(Phase.FAILED, "insufficient GPU quota"),
+            PROBLEM,
+            ("Failed", "insufficient GPU quota", "DeploymentFailed", f"insufficient GPU quota; {PROBLEM}"),
+            id="a failure message without a full stop is joined with a semicolon",
         ),
         pytest.param(
             ProviderStatus(Phase.FAILED),
