@@ -58,7 +58,11 @@ def test_helm_split_ha_with_network_policy_is_accepted(
     cluster: Cluster, namespace: str, tmp_path: Path
 ) -> None:
     chart = tools.chart_copy(tmp_path)
-    values = ("--set", "split.enabled=true", "--set", "replicas=2", "--set", "networkPolicy.enabled=true")
+    values = (
+        *("--set", "split.enabled=true", "--set", "replicas=2", "--set", "networkPolicy.enabled=true"),
+        # The registry credentials Secret's volume and mount, and the image settings, too.
+        *("--set", "imageRegistrySecret=pull-secret", "--set", "imageMirror=registry.example.com/hub"),
+    )
     objects = tools.template(chart, *values, namespace=namespace)
     accepted = dryrun.create_all(cluster.api_client, objects)
     assert len(accepted) == len(objects)
