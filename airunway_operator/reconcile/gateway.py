@@ -46,10 +46,12 @@ EventSink = Callable[[Mapping[str, Any], Event], None]
 class _StepFailedError(Exception):
     """A step failed with a GatewayReady reason; the pass records it and retries."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, *, retry: bool = True) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
+        #: False when only an event can fix it (a Gateway created or labelled): no backoff retry.
+        self.retry = retry
 
 
 class GatewayController:
@@ -201,7 +203,9 @@ class GatewayController:
         except _StepFailedError as failure:
             self._count_error(md)
             await self._write(md, body, gw_status.failed(failure.reason, failure.message))
-            raise RetryError(f"{failure.reason}: {failure.message}") from failure
+            if failure.retry:
+                raise RetryError(f"{failure.reason}: {failure.message}") from failure
+            return
         await self._write(md, body, verdict)
 
     # ---------------------------------------------------------------- configure (§6.3)
@@ -212,7 +216,7 @@ class GatewayController:
         try:
             gateway, gateway_body = await self._io.gateway()
         except NoGatewayError as err:
-            raise _StepFailedError(gw_status.NO_GATEWAY, str(err)) from err
+            raise _StepFailedError(gw_status.NO_GATEWAY, str(err), retry=False) from err
         except ApiException as err:
             raise _StepFailedError(
                 gw_status.NO_GATEWAY, f"cannot list Gateways: {errors.message(err)}"
