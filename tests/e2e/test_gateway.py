@@ -14,11 +14,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from kubernetes import client
 
 from airunway_operator.api import constants
 from tests.conftest import Cluster
-from tests.controlplane import install
 from tests.operator_process import Operator
 from tests.support import MODEL_ID, get_or_none, ignore_missing, vllm_md, wait_for
 
@@ -27,11 +25,6 @@ GW_GROUP, GW_VERSION = "gateway.networking.k8s.io", "v1"
 POOL_GROUP, POOL_VERSION = "inference.networking.k8s.io", "v1"
 GATEWAY = "inference-gw"
 ADDRESS = "10.0.0.7"
-POOL_CRD = (
-    install.THIRDPARTY_CRDS
-    / "gateway-api-inference-extension"
-    / "inference.networking.k8s.io_inferencepools.yaml"
-)
 EPP_KINDS = ("ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Deployment", "Service")
 
 
@@ -69,12 +62,24 @@ def gateway_namespace(cluster: Cluster) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def team(cluster: Cluster) -> Iterator[str]:
+    """The namespace of the models routed to the Gateway from elsewhere."""
+    name = f"team-{uuid.uuid4().hex[:8]}"
+    cluster.core.create_namespace({"metadata": {"name": name, "labels": {"airunway.ai/test": "true"}}})
+    yield name
+    ignore_missing(cluster.core.delete_namespace, name)
+
+
+@pytest.fixture(scope="module")
 def operator(
-    cluster: Cluster, gateway_namespace: str, tmp_path_factory: pytest.TempPathFactory
+    cluster: Cluster, gateway_namespace: str, team: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Operator]:
+    """Watches only this module's namespaces: other tests' ModelDeployments on the plane are not
+    routed to this Gateway."""
     log = tmp_path_factory.mktemp("gateway") / "operator.log"
     env = {"AIRUNWAY_GATEWAY_NAME": GATEWAY, "AIRUNWAY_GATEWAY_NAMESPACE": gateway_namespace}
-    op = Operator(cluster.kubeconfig, log, "--providers", "vllm", "--no-webhook", env=env)
+    scope = ("--namespace", gateway_namespace, "--namespace", team)
+    op = Operator(cluster.kubeconfig, log, "--providers", "vllm", "--no-webhook", *scope, env=env)
     op.wait_healthy()
     yield op
     op.kill()
@@ -276,8 +281,9 @@ def test_same_namespace_route_status_refusal_and_disable(
 
 
 def test_cross_namespace_gateway_admits_and_releases_the_namespace(
-    cluster: Cluster, namespace: str, gateway_namespace: str, operator: Operator
+    cluster: Cluster, team: str, gateway_namespace: str, operator: Operator
 ) -> None:
+    namespace = team
     cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, md_body("mistral", modelName="chat"))
     wait_ready(cluster, namespace, "mistral", ("True", "GatewayConfigured"), "GatewayReady=True")
     status = get_md(cluster, namespace, "mistral")["status"]
@@ -318,46 +324,13 @@ def test_cross_namespace_gateway_admits_and_releases_the_namespace(
     )
 
 
-POOL_CRD_NAME = "inferencepools.inference.networking.k8s.io"
-
-
-def _crd_absent(cluster: Cluster) -> bool:
-    api = client.ApiextensionsV1Api(cluster.api_client)
-    return get_or_none(api.read_custom_resource_definition, POOL_CRD_NAME) is None
-
-
-def test_without_the_crds_only_requested_gateways_report_and_installing_turns_it_on(
-    cluster: Cluster, namespace: str, gateway_namespace: str, operator: Operator
-) -> None:
-    api = client.ApiextensionsV1Api(cluster.api_client)
-    try:
-        api.delete_custom_resource_definition(POOL_CRD_NAME)
-        wait_for(lambda: _crd_absent(cluster), 60, "the InferencePool CRD to be gone")
-        cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, md_body("asked", enabled=True))
-        cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, md_body("plain"))
-        wait_ready(cluster, namespace, "asked", ("False", "CRDsNotAvailable"), "CRDsNotAvailable")
-        wait_for(
-            lambda: get_md(cluster, namespace, "plain").get("status", {}).get("phase") == "Running",
-            90,
-            "the plain ModelDeployment to run",
-        )
-        assert gateway_ready(cluster, namespace, "plain") is None
-        assert route(cluster, namespace, "plain") is None
-    finally:
-        install.install(cluster.kubeconfig, [POOL_CRD])
-    # installing the CRDs while the operator runs turns the integration on for both
-    wait_ready(cluster, namespace, "asked", ("True", "GatewayConfigured"), "the integration to turn on")
-    wait_ready(cluster, namespace, "plain", ("True", "GatewayConfigured"), "the plain one to be routed")
-    assert pool(cluster, namespace, "plain") is not None
-    assert "Gateway API Inference Extension detected" in operator.output()
-
-
 def test_provider_managed_pool_in_another_namespace(
-    cluster: Cluster, namespace: str, gateway_namespace: str, operator: Operator
+    cluster: Cluster, team: str, gateway_namespace: str, operator: Operator
 ) -> None:
     """A provider whose capabilities say it manages the pool: the operator waits for that pool,
     routes to it across namespaces with a ReferenceGrant, restarts the body-based router once and
     creates no pool or Endpoint Picker of its own."""
+    namespace = team
     provider = f"managed-{uuid.uuid4().hex[:6]}"
     ipc = {
         "apiVersion": f"{G}/{V}",

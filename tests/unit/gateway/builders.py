@@ -37,7 +37,7 @@ def gateway(
     *,
     labelled: bool = False,
     listeners: list[Any] | None = None,
-    **annotations: str,
+    annotations: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     meta: dict[str, Any] = {"name": name, "namespace": namespace}
     if labelled:

@@ -25,7 +25,7 @@ def test_the_only_gateway_is_used_whatever_its_labels() -> None:
 def test_among_several_the_labelled_one_is_used_with_its_bbr_namespace() -> None:
     listed = [
         gateway("a", "x"),
-        gateway("b", "y", labelled=True, **{"airunway.ai/bbr-namespace": "bbr"}),
+        gateway("b", "y", labelled=True, annotations={"airunway.ai/bbr-namespace": "bbr"}),
     ]
     chosen, ambiguous = gateways.choose(listed)
     assert chosen == GatewayRef("b", "y", "bbr")
