@@ -25,10 +25,11 @@ from airunway_operator.api.constants import Phase
 from airunway_operator.api.modeldeployment import ModelDeployment
 from airunway_operator.api.providerconfig import GatewayCapabilities, InferenceProviderConfig
 from airunway_operator.core.events import Event
-from airunway_operator.gateway import capabilities, detection, epp, gateways, modelname, render
+from airunway_operator.gateway import capabilities, detection, epp, gateways, modelname, plan, render
 from airunway_operator.gateway import status as gw_status
 from airunway_operator.gateway.detection import Detection
 from airunway_operator.gateway.gateways import GatewayRef, NoGatewayError
+from airunway_operator.gateway.plan import Action
 from airunway_operator.kube import errors, modeldeployments
 from airunway_operator.kube import gateways as kube
 from airunway_operator.metrics import Metrics
@@ -42,6 +43,7 @@ __all__ = ["GatewayController", "GatewayOptions"]
 
 logger = logging.getLogger("airunway.gateway")
 EventSink = Callable[[Mapping[str, Any], Event], None]
+
 
 class _StepFailedError(Exception):
     """A step failed with a GatewayReady reason; the pass records it and retries."""
@@ -176,28 +178,18 @@ class GatewayController:
                 raise
 
     async def _reconcile(self, md: ModelDeployment, body: Mapping[str, Any]) -> None:
-        observed = body.get("status") or {}
-        annotations = md.metadata.annotations or {}
-        if md.metadata.deletion_timestamp is not None:
-            if self.detection.available:
-                await self._cleanup(md, body, persist=False)
-            return
-        if annotations.get(constants.ANNOTATION_RECONCILE_PAUSED) == "true" or _is_mocker(md):
-            return
-        enabled = md.spec.gateway.enabled if md.spec.gateway is not None else None
-        running = observed.get("phase") == Phase.RUNNING.value
-        if not self.detection.available:
-            # Asked for explicitly, or configured before the CRDs went away: say why it is not.
-            if running and enabled is not False and (enabled is True or gw_status.was_ready(observed)):
-                await self._write(md, body, gw_status.crds_missing())
-            return
-        if not running:
-            return  # leaving Running keeps routing and status as they were (§6.10)
-        if enabled is False:
-            if gw_status.current_reason(observed) != gw_status.GATEWAY_DISABLED:
-                body = await self._cleanup(md, body, persist=True)
-                await self._write(md, body, gw_status.disabled())
-            return
+        action = plan.decide(md, body.get("status") or {}, available=self.detection.available)
+        if action is Action.CLEAN_UP_DELETED:
+            await self._cleanup(md, body, persist=False)
+        elif action is Action.REPORT_CRDS_MISSING:
+            await self._write(md, body, gw_status.crds_missing())
+        elif action is Action.DISABLE:
+            body = await self._cleanup(md, body, persist=True)
+            await self._write(md, body, gw_status.disabled())
+        elif action is Action.CONFIGURE:
+            await self._configure_and_report(md, body)
+
+    async def _configure_and_report(self, md: ModelDeployment, body: Mapping[str, Any]) -> None:
         try:
             verdict, body = await self._configure(md, body)
         except _StepFailedError as failure:
@@ -426,12 +418,6 @@ class GatewayController:
     def _count_error(self, md: ModelDeployment) -> None:
         if self._metrics is not None:
             self._metrics.error(capabilities.provider_name(md) or None, "gateway")
-
-
-def _is_mocker(md: ModelDeployment) -> bool:
-    backend = (md.metadata.annotations or {}).get(constants.ANNOTATION_DYNAMO_TEST_BACKEND)
-    provider = md.spec.provider.name if md.spec.provider else None
-    return backend == constants.DYNAMO_TEST_BACKEND_MOCKER and provider == "dynamo"
 
 
 def _describe(kind: str, err: Exception) -> str:
