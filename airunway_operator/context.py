@@ -116,7 +116,12 @@ class OperatorContext:
             ctx.migration = WorkQueue("migration", ctx._migrate, workers=1)
             if settings.gateway_enabled:
                 ctx.gateway = GatewayController(
-                    api_client, ctx.cache, ctx.providers.configs, events.post, _gateway_options(settings), ctx.metrics
+                    api_client,
+                    ctx.cache,
+                    ctx.providers.configs,
+                    events.post,
+                    _gateway_options(settings),
+                    ctx.metrics,
                 )
             ctx.rules_status = RulesStatusWriter(api_client)
         ctx.runtimes = tuple(
