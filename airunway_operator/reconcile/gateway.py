@@ -281,10 +281,8 @@ class GatewayController:
         if live is None:
             # The provider creates it; its watch event brings us back (no status change meanwhile).
             raise RetryError(f"waiting for the provider's InferencePool {pool.namespace}/{pool.name}")
-        annotations = md.metadata.annotations or {}
-        if annotations.get(constants.ANNOTATION_BBR_RESTARTED) != "true" and await self._io.restart_bbr(
-            gateway
-        ):
+        restarted = (md.metadata.annotations or {}).get(constants.ANNOTATION_BBR_RESTARTED) == "true"
+        if not restarted and await self._io.restart_bbr(gateway):
             body = await self._io.annotate(md, constants.ANNOTATION_BBR_RESTARTED, "true")
         if pool.namespace != md.metadata.namespace and self.detection.reference_grants:
             try:
@@ -396,9 +394,7 @@ class GatewayController:
                 return True
         return False
 
-    # ---------------------------------------------------------------- Gateway listeners (§6.11)
-
-    # ---------------------------------------------------------------- small steps
+    # ---------------------------------------------------------------- status
 
     async def _write(self, md: ModelDeployment, body: Mapping[str, Any], verdict: gw_status.Verdict) -> None:
         observed = body.get("status") or {}
