@@ -425,3 +425,52 @@ def test_provider_managed_pool_in_another_namespace(
         ignore_missing(
             cluster.custom.delete_cluster_custom_object, G, V, "inferenceproviderconfigs", provider
         )
+
+
+def test_a_foreign_route_is_reported_not_taken_over_and_a_user_route_is_only_read(
+    cluster: Cluster, team: str, gateway_namespace: str, operator: Operator
+) -> None:
+    namespace = team
+    foreign = {
+        "apiVersion": f"{GW_GROUP}/{GW_VERSION}",
+        "kind": "HTTPRoute",
+        "metadata": {"name": "gemma"},
+        "spec": {"parentRefs": [{"name": "elsewhere"}]},
+    }
+    cluster.custom.create_namespaced_custom_object(GW_GROUP, GW_VERSION, namespace, "httproutes", foreign)
+    cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, md_body("gemma"))
+    wait_ready(cluster, namespace, "gemma", ("False", "HTTPRouteFailed"), "HTTPRouteFailed")
+    condition = next(
+        c for c in get_md(cluster, namespace, "gemma")["status"]["conditions"] if c["type"] == "GatewayReady"
+    )
+    assert "is not owned by ModelDeployment gemma" in condition["message"]
+    live = route(cluster, namespace, "gemma")
+    assert live is not None
+    assert live["spec"]["parentRefs"] == [{"group": GW_GROUP, "kind": "Gateway", "name": "elsewhere"}]
+
+    # pointing the ModelDeployment at the user's route: the pool is made, the route only read
+    cluster.custom.patch_namespaced_custom_object(
+        G, V, namespace, MD, "gemma", {"spec": {"gateway": {"httpRouteRef": "gemma"}}}
+    )
+    set_route_accepted(cluster, namespace, "gemma", gateway_namespace, accepted=False)
+    wait_ready(
+        cluster, namespace, "gemma", ("False", "NotAllowedByListeners"), "the verdict on the user route"
+    )
+    set_route_accepted(cluster, namespace, "gemma", gateway_namespace, accepted=True)
+    wait_ready(cluster, namespace, "gemma", ("True", "GatewayConfigured"), "GatewayReady=True")
+    assert pool(cluster, namespace, "gemma") is not None
+    live = route(cluster, namespace, "gemma")
+    assert live is not None
+    assert live["spec"]["parentRefs"] == [{"group": GW_GROUP, "kind": "Gateway", "name": "elsewhere"}]
+
+    # disabling leaves the user's route alone
+    cluster.custom.patch_namespaced_custom_object(
+        G, V, namespace, MD, "gemma", {"spec": {"gateway": {"enabled": False}}}
+    )
+    wait_ready(cluster, namespace, "gemma", ("False", "GatewayDisabled"), "GatewayDisabled")
+    wait_for(lambda: pool(cluster, namespace, "gemma") is None, 30, "the pool to be deleted")
+    assert route(cluster, namespace, "gemma") is not None
+    cluster.custom.delete_namespaced_custom_object(G, V, namespace, MD, "gemma")
+    wait_for(
+        lambda: get_or_none(get_md, cluster, namespace, "gemma") is None, 60, "the ModelDeployment to go"
+    )
