@@ -119,17 +119,27 @@ class GatewayController:
 
     def owned_changed(self, body: Mapping[str, Any]) -> None:
         """An InferencePool or HTTPRoute changed: re-run the ModelDeployment owning it. A pool owned
-        by something else may be a provider's that a ModelDeployment waits for."""
+        by something else may be a provider's that a ModelDeployment waits for; a route owned by
+        something else may be a user's route that a ModelDeployment names."""
         meta = body.get("metadata") or {}
         owners = [
             ref.get("name")
             for ref in meta.get("ownerReferences") or ()
             if ref.get("kind") == constants.MODELDEPLOYMENT_KIND and ref.get("controller")
         ]
+        namespace = meta.get("namespace")
         for name in owners:
-            self.queue.add(f"{meta.get('namespace')}/{name}")
-        if not owners and body.get("kind") == render.POOL.kind:
+            self.queue.add(f"{namespace}/{name}")
+        if owners:
+            return
+        if body.get("kind") == render.POOL.kind:
             self.gateway_changed()
+            return
+        # A user's route named by spec.gateway.httpRouteRef: its verdict is reported too.
+        for key, md in self._cache.items():
+            reference = ((md.get("spec") or {}).get("gateway") or {}).get("httpRouteRef")
+            if key.startswith(f"{namespace}/") and reference == meta.get("name"):
+                self.queue.add(key)
 
     def gateway_changed(self) -> None:
         """A Gateway changed (address, listeners, labels): every routed ModelDeployment may care."""

@@ -474,3 +474,48 @@ def test_a_foreign_route_is_reported_not_taken_over_and_a_user_route_is_only_rea
     wait_for(
         lambda: get_or_none(get_md, cluster, namespace, "gemma") is None, 60, "the ModelDeployment to go"
     )
+
+
+def test_every_rendered_object_passes_strict_validation(cluster: Cluster, team: str) -> None:
+    """Each kind the integration writes, rendered for a sample ModelDeployment, is accepted by the
+    API server's dry run with strict field validation (unknown or duplicate fields are errors)."""
+    from airunway_operator.api.modeldeployment import ModelDeployment
+    from airunway_operator.api.providerconfig import GatewayCapabilities
+    from airunway_operator.gateway import epp, render
+    from airunway_operator.gateway.capabilities import PoolLocation
+    from airunway_operator.gateway.gateways import GatewayRef
+
+    body = md_body("strict")
+    body["metadata"].update(namespace=team, uid="00000000-0000-0000-0000-000000000001")
+    md = ModelDeployment.parse(body)
+    pool_body = render.render_pool(md, 8000, 9002)
+    manifests = [
+        pool_body,
+        render.render_route(md, GatewayRef(GATEWAY, team, team), PoolLocation("strict", team), "m"),
+        render.render_reference_grant(md, {**pool_body, "metadata": {**pool_body["metadata"], "uid": "u"}}),
+        *epp.render_stack(md, GatewayCapabilities(), image="registry.example/epp:1", port=9002),
+    ]
+    for manifest in manifests:
+        kind = render.kind_of(manifest)
+        prefix = "/api/v1" if kind.api_version == "v1" else f"/apis/{kind.api_version}"
+        url = (
+            f"{cluster.api_client.configuration.host}{prefix}/namespaces/{team}/{kind.plural}"
+            "?dryRun=All&fieldValidation=Strict"
+        )
+        response = cluster.api_client.call_api(
+            "POST", url, header_params={"Content-Type": "application/json"}, body=manifest
+        )
+        response.read()
+        assert response.status == 201, (kind.kind, response.data)
+
+
+def test_the_operator_writes_with_strict_field_validation(operator: Operator) -> None:
+    """Every create of a kind only the gateway integration writes asked for strict validation."""
+    plurals = ("inferencepools", "httproutes", "referencegrants", "roles", "rolebindings", "serviceaccounts")
+    creates = [
+        line
+        for line in operator.output().splitlines()
+        if '"POST ' in line and any(f"/{plural}?" in line for plural in plurals)
+    ]
+    assert creates
+    assert all("fieldValidation=Strict" in line and '" 201 ' in line for line in creates), creates
