@@ -37,6 +37,8 @@ async def providerconfig_event(
     latest = None if type == "DELETED" else dict(body)
     if ctx.core is not None:
         ctx.core.provider_changed(name, latest)
+    if ctx.gateway is not None:
+        ctx.gateway.provider_changed(name, latest)
     if ctx.rules_status is not None:
         ctx.rules_status.changed(name, latest)
     for runtime in ctx.runtimes:

@@ -74,6 +74,7 @@ class GatewayController:
         self._io = GatewayIO(api_client, cache, options)
         self._metrics = metrics
         self.detection = Detection()
+        self._provider_specs: dict[str, str | None] = {}
         self.queue: WorkQueue[str] = WorkQueue("gateway", self._process)
         self.namespaces: WorkQueue[str] = WorkQueue("gateway-namespaces", self._release_namespace, workers=1)
         self.detector: WorkQueue[str] = WorkQueue("gateway-detection", self._detect, workers=1)
@@ -139,6 +140,19 @@ class GatewayController:
         for key, md in self._cache.items():
             reference = ((md.get("spec") or {}).get("gateway") or {}).get("httpRouteRef")
             if key.startswith(f"{namespace}/") and reference == meta.get("name"):
+                self.queue.add(key)
+
+    def provider_changed(self, name: str, body: Mapping[str, Any] | None) -> None:
+        """A provider's gateway capabilities may have changed (picker image, managed pool): re-run
+        its ModelDeployments. Heartbeats change only status and cost nothing."""
+        spec = None if body is None else repr(body.get("spec"))
+        if self._provider_specs.get(name, "") == spec:
+            return
+        self._provider_specs[name] = spec
+        for key, md in self._cache.items():
+            recorded = ((md.get("status") or {}).get("provider") or {}).get("name")
+            named = ((md.get("spec") or {}).get("provider") or {}).get("name")
+            if name in (recorded, named):
                 self.queue.add(key)
 
     def gateway_changed(self) -> None:

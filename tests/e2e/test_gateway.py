@@ -519,3 +519,58 @@ def test_the_operator_writes_with_strict_field_validation(operator: Operator) ->
     ]
     assert creates
     assert all("fieldValidation=Strict" in line and '" 201 ' in line for line in creates), creates
+
+
+def test_the_providers_endpoint_picker_capability_is_used_and_followed(
+    cluster: Cluster, team: str, operator: Operator
+) -> None:
+    """A provider's `endpointPicker` image and configuration replace the defaults, and editing the
+    InferenceProviderConfig updates the picker of its running ModelDeployments."""
+    namespace = team
+    provider = f"picker-{uuid.uuid4().hex[:6]}"
+
+    def config(image: str) -> dict[str, Any]:
+        picker = {"image": image, "configData": "apiVersion: inference.networking.x-k8s.io/v1alpha1\n"}
+        engine = {"name": "vllm", "servingModes": ["aggregated"], "gateway": {"endpointPicker": picker}}
+        return {"capabilities": {"engines": [engine]}}
+
+    ipc = {
+        "apiVersion": f"{G}/{V}",
+        "kind": "InferenceProviderConfig",
+        "metadata": {"name": provider},
+        "spec": config("registry.example/epp:1"),
+    }
+    cluster.custom.create_cluster_custom_object(G, V, "inferenceproviderconfigs", ipc)
+    try:
+        body = md_body("olmo")
+        body["spec"]["provider"] = {"name": provider}
+        cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, body)
+        wait_for(
+            lambda: (get_md(cluster, namespace, "olmo").get("status") or {}).get("provider"),
+            60,
+            "the provider to be recorded",
+        )
+        cluster.custom.patch_namespaced_custom_object_status(
+            G, V, namespace, MD, "olmo", {"status": {"phase": "Running"}}
+        )
+        wait_ready(cluster, namespace, "olmo", ("True", "GatewayConfigured"), "GatewayReady=True")
+
+        def picker_image() -> str:
+            deployment = cluster.apps.read_namespaced_deployment("olmo-epp", namespace)
+            return str(deployment.spec.template.spec.containers[0].image)
+
+        assert picker_image() == "registry.example/epp:1"
+        config_map = cluster.core.read_namespaced_config_map("olmo-epp", namespace)
+        assert (
+            config_map.data["default-plugins.yaml"] == "apiVersion: inference.networking.x-k8s.io/v1alpha1\n"
+        )
+
+        cluster.custom.patch_cluster_custom_object(
+            G, V, "inferenceproviderconfigs", provider, {"spec": config("registry.example/epp:2")}
+        )
+        wait_for(lambda: picker_image() == "registry.example/epp:2", 60, "the picker to follow the provider")
+    finally:
+        ignore_missing(cluster.custom.delete_namespaced_custom_object, G, V, namespace, MD, "olmo")
+        ignore_missing(
+            cluster.custom.delete_cluster_custom_object, G, V, "inferenceproviderconfigs", provider
+        )
