@@ -75,12 +75,12 @@ install: venv ## install our CRDs and the vendored third-party CRDs into $$KUBEC
 
 .PHONY: run
 run: venv ## run the operator in the foreground against $$KUBECONFIG (webhook on https://127.0.0.1:9443)
-	$(VENV)/bin/airunway-operator run --register-webhook
+	AIRUNWAY_VLLM_IMAGE_RESOLUTION=$${AIRUNWAY_VLLM_IMAGE_RESOLUTION:-off} $(VENV)/bin/airunway-operator run --register-webhook
 
 .PHONY: demo
 demo: cluster-up install ## local plane + CRDs + providers + samples, then the operator in the foreground
 	$(PY) -m tests.controlplane demo
-	$(VENV)/bin/airunway-operator run --register-webhook
+	AIRUNWAY_VLLM_IMAGE_RESOLUTION=$${AIRUNWAY_VLLM_IMAGE_RESOLUTION:-off} $(VENV)/bin/airunway-operator run --register-webhook
 
 .PHONY: test-unit
 test-unit: venv ## pure unit and schema tests (no cluster)

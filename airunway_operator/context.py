@@ -135,6 +135,7 @@ class OperatorContext:
                 finalizer_timeout=settings.finalizer_timeout_seconds,
                 heartbeat_seconds=settings.heartbeat_seconds,
                 pods=ctx.pods,
+                download_job_image=settings.download_job_image,
             )
             for provider in enabled
         )

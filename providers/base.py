@@ -118,6 +118,8 @@ class PreStep:
     conditions: tuple[ConditionUpdate, ...] = ()
     failure: str | None = None
     """Set when the pass must stop with phase Failed and this message."""
+    retry: str | None = None
+    """Set when the pass goes on but must be retried with back-off (a best-effort lookup failed)."""
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,9 @@ class Provider:
     sync_replace: SyncReplace | None = None
     """When set (and `sync_patch` is not): (desired, live) → the full object to PUT, carrying the
     live resourceVersion, or None when in sync (Dynamo's and KubeRay's full replace)."""
+    report_conflicts: bool = False
+    """A 409 on a target write sets `ResourceCreated=False ResourceConflict` (phase kept) and retries
+    after 1 s, as Dynamo does; otherwise status is left alone and the pass retries at once."""
     uses_storage: bool = False
     """Run the shared storage pipeline (managed PVCs, the model-download Job, `StorageReady` and
     `ModelDownloaded`) before rendering (SPEC-core §5, decision D4)."""

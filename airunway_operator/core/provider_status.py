@@ -49,7 +49,8 @@ class Outcome:
         return self._with(ConditionUpdate(cond.PROVIDER_COMPATIBLE, "True", "CompatibilityVerified", message))
 
     def with_pre_step(self, pre: PreStep) -> Outcome:
-        return self._with(*pre.conditions, **dict(pre.status))
+        updated = self._with(*pre.conditions, **dict(pre.status))
+        return updated.retry_because(pre.retry) if pre.retry else updated
 
     def failed_pre_step(self, message: str) -> Outcome:
         return self._with(
@@ -79,6 +80,10 @@ class Outcome:
         return self._failed(
             cond.RESOURCE_CREATED, "ResourceConflict", message, ready_reason="ResourceConflict"
         )
+
+    def write_conflict(self, message: str) -> Outcome:
+        """A 409 writing a target (Dynamo): `ResourceCreated=False ResourceConflict`, phase kept."""
+        return self._with(ConditionUpdate(cond.RESOURCE_CREATED, "False", "ResourceConflict", message))
 
     def create_failed(self, message: str) -> Outcome:
         return self._failed(cond.RESOURCE_CREATED, "CreateFailed", message)

@@ -222,10 +222,23 @@ LEADER_ELECTION: Final[tuple[Permission, ...]] = (
 
 def provider_permissions(provider: Provider) -> list[Permission]:
     """What the provider runtime does for `provider`: its targets and its upstream probe."""
+    verbs = TARGET_VERBS + (("update",) if provider.sync_replace is not None else ())
     found = [
-        Permission(target.group, target.plural, TARGET_VERBS, f"{provider.name} renders {target.kind}")
+        Permission(
+            target.group, target.plural, tuple(sorted(set(verbs))), f"{provider.name} renders {target.kind}"
+        )
         for target in provider.targets
     ]
+    if provider.readiness_crd:
+        found.append(
+            Permission(
+                "apiextensions.k8s.io",
+                "customresourcedefinitions",
+                ("get",),
+                f"{provider.name}'s readiness is its CRD's presence (reconcile/provider.py _crd_served)",
+                names=(provider.readiness_crd,),
+            )
+        )
     if provider.uses_storage:
         found += [
             Permission(kind.group, kind.plural, STORAGE_VERBS, f"{provider.name} mounts storage: {kind.kind}")

@@ -339,7 +339,9 @@ class ProviderRuntime:
         self, md: ModelDeployment, engine: EngineType | None, outcome: provider_status.Outcome
     ) -> provider_status.Outcome:
         assert engine is not None
-        pre = self.provider.pre_step(md, RenderContext(engine=engine, settings=self._settings))
+        # A pre-step may wait on the network (vLLM's registry lookup): never on the event loop.
+        context = RenderContext(engine=engine, settings=self._settings)
+        pre = await asyncio.to_thread(self.provider.pre_step, md, context)
         outcome = outcome.with_pre_step(pre)
         if pre.failure:
             return outcome.failed_pre_step(pre.failure)
@@ -362,7 +364,14 @@ class ProviderRuntime:
             return outcome.conflict(str(err))
         except ApiException as err:
             if errors.is_conflict(err):
-                return outcome.unchanged().retry_because(f"conflict writing {self.provider.resource_kind}")
+                # Changed under us: the newer object's watch event is on its way, so retry soon
+                # from it; Dynamo also says so in ResourceCreated (SPEC-providers §1.6), phase kept.
+                self.queue.add_after(key_of_md(md), 1.0 if self.provider.report_conflicts else 0.0)
+                if self.provider.report_conflicts:
+                    return outcome.write_conflict(
+                        f"conflict writing {self.provider.resource_kind}: {errors.message(err)}"
+                    )
+                return outcome.unchanged()
             reason = errors.message(err)
             return outcome.create_failed(f"Failed to create/update resource: {reason}").retry_because(reason)
         except (HTTPError, OSError) as err:
@@ -544,6 +553,10 @@ class ProviderRuntime:
             if _owned_by(item, md):
                 found[name] = item
         return list(found.values())
+
+
+def key_of_md(md: ModelDeployment) -> str:
+    return f"{md.metadata.namespace}/{md.metadata.name}"
 
 
 def _engine(md: ModelDeployment) -> EngineType | None:

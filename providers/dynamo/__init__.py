@@ -29,6 +29,7 @@ PROVIDER: Final[Provider] = Provider(
     sync_replace=drift.sync_replace,
     uses_storage=True,
     readiness_crd=capabilities.CRD_NAME,
+    report_conflicts=True,
     # The vendored CRD documents no pod label carrying the graph's name: no pod diagnosis.
     pod_label=None,
     allowed_override_paths=overrides.ALLOWED_PATHS,

@@ -35,4 +35,4 @@ def test_unknown_provider_is_named(tmp_path: Path) -> None:
     result = run("run", "--providers", "vllm,nosuch", home=tmp_path)
     assert result.returncode == 2
     assert "nosuch" in result.stderr
-    assert "kaito, vllm" in result.stderr
+    assert "dynamo, kaito, kuberay, llmd, vllm" in result.stderr
