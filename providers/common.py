@@ -309,3 +309,27 @@ def json_equal(left: Any, right: Any) -> bool:
     if isinstance(left, list | tuple) and isinstance(right, list | tuple):
         return len(left) == len(right) and all(json_equal(a, b) for a, b in zip(left, right, strict=True))
     return type(left) is type(right) and bool(left == right)
+
+
+def ui_annotations(
+    *,
+    display_name: str,
+    description: str,
+    default_namespace: str,
+    documentation_url: str,
+    capabilities: Any,
+    health: Any,
+    installation: Any,
+) -> dict[str, str]:
+    """The InferenceProviderConfig annotations UIs read (SPEC-providers §1.2), values in Go's
+    compact JSON; registration merges them over foreign keys."""
+    return {
+        constants.ANNOTATION_DISPLAY_NAME: display_name,
+        constants.ANNOTATION_DESCRIPTION: description,
+        constants.ANNOTATION_DEFAULT_NAMESPACE: default_namespace,
+        constants.ANNOTATION_DOCUMENTATION_URL: documentation_url,
+        constants.ANNOTATION_CAPABILITIES: go_json(capabilities),
+        constants.ANNOTATION_HEALTH: go_json(health, sort_keys=True),
+        constants.ANNOTATION_INSTALLATION: go_json(installation),
+        constants.ANNOTATION_DOCUMENTATION: documentation_url,
+    }

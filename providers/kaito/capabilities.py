@@ -126,17 +126,15 @@ def spec_body() -> dict[str, Any]:
 
 def ipc_annotations() -> dict[str, str]:
     """The IPC annotations the UI reads; registration merges them over foreign keys."""
-    capabilities = spec_body()["capabilities"]
-    return {
-        constants.ANNOTATION_DISPLAY_NAME: DISPLAY_NAME,
-        constants.ANNOTATION_DESCRIPTION: DESCRIPTION,
-        constants.ANNOTATION_DEFAULT_NAMESPACE: DEFAULT_NAMESPACE,
-        constants.ANNOTATION_DOCUMENTATION_URL: DOCUMENTATION_URL,
-        constants.ANNOTATION_CAPABILITIES: common.go_json(capabilities),
-        constants.ANNOTATION_HEALTH: common.go_json(HEALTH, sort_keys=True),
-        constants.ANNOTATION_INSTALLATION: common.go_json(INSTALLATION),
-        constants.ANNOTATION_DOCUMENTATION: DOCUMENTATION_URL,
-    }
+    return common.ui_annotations(
+        display_name=DISPLAY_NAME,
+        description=DESCRIPTION,
+        default_namespace=DEFAULT_NAMESPACE,
+        documentation_url=DOCUMENTATION_URL,
+        capabilities=spec_body()["capabilities"],
+        health=HEALTH,
+        installation=INSTALLATION,
+    )
 
 
 def config(version: str) -> Manifest:
