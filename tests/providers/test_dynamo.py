@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from airunway_operator.api.constants import EngineType, Phase
 from airunway_operator.api.modeldeployment import ModelDeployment
@@ -25,6 +24,7 @@ from providers import REGISTRY, common
 from providers.base import Observed, ProviderStatus, RenderContext
 from providers.dynamo import PROVIDER, capabilities, compatibility, drift, engine, render, status
 from providers.testing import Golden
+from tests.providers import builders
 from tests.unit.validation.builders import md as md_body
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,9 +46,7 @@ def deployment(
     status: dict[str, Any] | None = None,
     **fields: Any,
 ) -> ModelDeployment:
-    body = md_body(name, annotations, status, **fields)
-    body["metadata"]["uid"] = UID
-    return ModelDeployment.parse(body)
+    return builders.typed(UID, name, annotations, status, **fields)
 
 
 def dynamo(name: str = "qwen", engine_type: str = "vllm", **fields: Any) -> ModelDeployment:
@@ -64,9 +62,7 @@ def mocker(name: str = "mock", **fields: Any) -> ModelDeployment:
 
 
 def sample(file: str) -> ModelDeployment:
-    body = yaml.safe_load((REPO / "config" / "samples" / file).read_text())
-    body["metadata"] |= {"namespace": "default", "uid": UID}
-    return ModelDeployment.parse(body)
+    return builders.sample(file, UID)
 
 
 def graph(md: ModelDeployment, engine_type: EngineType = EngineType.VLLM, **settings: str) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from providers import common
 from providers.base import Observed, ProviderStatus, RenderContext
 from providers.kuberay import PROVIDER, capabilities, compatibility, drift, render, status
 from providers.testing import Golden
-from tests.unit.validation.builders import md as md_body
+from tests.providers import builders
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = Golden(Path(__file__).parent / "golden" / "kuberay")
@@ -41,9 +41,7 @@ def deployment(
     status: dict[str, Any] | None = None,
     **fields: Any,
 ) -> ModelDeployment:
-    body = md_body(name, annotations, status, **fields)
-    body["metadata"]["uid"] = UID
-    return ModelDeployment.parse(body)
+    return builders.typed(UID, name, annotations, status, **fields)
 
 
 def kuberay(name: str = "qwen", **fields: Any) -> ModelDeployment:
@@ -52,9 +50,7 @@ def kuberay(name: str = "qwen", **fields: Any) -> ModelDeployment:
 
 
 def sample(file: str) -> ModelDeployment:
-    body = yaml.safe_load((REPO / "config" / "samples" / file).read_text())
-    body["metadata"] |= {"namespace": "default", "uid": UID}
-    return ModelDeployment.parse(body)
+    return builders.sample(file, UID)
 
 
 def ray_service(md: ModelDeployment) -> dict[str, Any]:

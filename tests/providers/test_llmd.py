@@ -20,7 +20,7 @@ from providers import common, workloads
 from providers.base import Observed, ProviderStatus, RenderContext
 from providers.llmd import PROVIDER, capabilities, compatibility, render
 from providers.testing import Golden
-from tests.unit.validation.builders import md as md_body
+from tests.providers import builders
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = Golden(Path(__file__).parent / "golden" / "llmd")
@@ -31,10 +31,7 @@ KV_PRODUCER = '{"kv_connector":"PyNcclConnector","kv_role":"kv_producer"}'
 
 
 def deployment(name: str = "qwen", status: dict[str, Any] | None = None, **fields: Any) -> ModelDeployment:
-    """A typed MD named `name` in namespace default with a fixed uid; `fields` as in the builders."""
-    body = md_body(name, None, status, **fields)
-    body["metadata"]["uid"] = UID
-    return ModelDeployment.parse(body)
+    return builders.typed(UID, name, None, status, **fields)
 
 
 def llmd(name: str = "qwen", **fields: Any) -> ModelDeployment:
@@ -55,9 +52,7 @@ def disaggregated(
 
 
 def sample(file: str) -> ModelDeployment:
-    body = yaml.safe_load((REPO / "config" / "samples" / file).read_text())
-    body["metadata"] |= {"namespace": "default", "uid": UID}
-    return ModelDeployment.parse(body)
+    return builders.sample(file, UID)
 
 
 def rendered(md: ModelDeployment) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from airunway_operator.api.modeldeployment_status import ImageStatus
 from providers import common, workloads
 from providers.base import ConditionUpdate, Observed, PreStep, ProviderStatus, RenderContext
 from providers.vllm import PROVIDER, compatibility, image, render
-from tests.unit.validation.builders import md as md_body
+from tests.providers import builders
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).parent / "golden" / "vllm"
@@ -42,10 +42,7 @@ def deployment(
     status: dict[str, Any] | None = None,
     **fields: Any,
 ) -> ModelDeployment:
-    """A typed MD named `name` in namespace default with a fixed uid; `fields` as in the builders."""
-    body = md_body(name, annotations, status, **fields)
-    body["metadata"]["uid"] = UID
-    return ModelDeployment.parse(body)
+    return builders.typed(UID, name, annotations, status, **fields)
 
 
 def vllm(name: str = "qwen", **fields: Any) -> ModelDeployment:
@@ -54,9 +51,7 @@ def vllm(name: str = "qwen", **fields: Any) -> ModelDeployment:
 
 
 def sample(file: str) -> ModelDeployment:
-    body = yaml.safe_load((REPO / "config" / "samples" / file).read_text())
-    body["metadata"] |= {"namespace": "default", "uid": UID}
-    return ModelDeployment.parse(body)
+    return builders.sample(file, UID)
 
 
 def rendered(md: ModelDeployment) -> list[dict[str, Any]]:
