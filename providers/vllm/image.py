@@ -227,6 +227,8 @@ def resolve(
             ),
         ),
         failure=outcome.failure,
+        # Best effort: the pass goes on with the tag, and the queue retries it with back-off.
+        retry=message if outcome.reason == "ImageResolutionFailed" and outcome.failure is None else None,
     )
 
 

@@ -936,3 +936,20 @@ def test_identity() -> None:
     assert PROVIDER.uses_storage  # claims and the model download come from the shared pipeline (D4)
     assert PROVIDER.finalizer == "airunway.ai/vllm-provider"
     assert PROVIDER.sync_patch is None  # server-side apply
+
+
+def test_best_effort_failure_asks_for_a_retry_and_other_outcomes_do_not() -> None:
+    def unreachable(requested: str) -> image.ResolvedImage:
+        raise image.ImageResolutionError("connection refused")
+
+    step = image.make_pre_step(lambda settings: unreachable, lambda: datetime.now(UTC))
+    best_effort = RenderContext(EngineType.VLLM, settings={image.SETTING: "best-effort"})
+    failed = step(vllm(), best_effort)
+    assert failed.failure is None
+    assert failed.retry is not None
+    assert "connection refused" in failed.retry
+    required = step(vllm(), RenderContext(EngineType.VLLM, settings={image.SETTING: "required"}))
+    assert required.failure is not None
+    assert required.retry is None
+    off = step(vllm(), RenderContext(EngineType.VLLM, settings={image.SETTING: "off"}))
+    assert off.retry is None
