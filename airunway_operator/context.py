@@ -41,6 +41,7 @@ from airunway_operator.reconcile.leader import LeaderElector
 from airunway_operator.reconcile.pods import PodIndex
 from airunway_operator.reconcile.provider import ProviderRuntime
 from airunway_operator.reconcile.providerconfig_status import RulesStatusWriter
+from airunway_operator.reconcile.targets import TargetCache
 from airunway_operator.reconcile.workqueue import WorkQueue
 from airunway_operator.settings import Settings, provider_settings
 from providers.base import Provider
@@ -75,6 +76,7 @@ class OperatorContext:
     providers: ProviderIndex = field(default_factory=ProviderIndex)
     #: Essentials of the pods serving each ModelDeployment (the pod watch feeds it).
     pods: PodIndex = field(default_factory=PodIndex)
+    targets: TargetCache = field(default_factory=TargetCache)
     core: CoreReconciler | None = None
     #: The Gateway API Inference Extension integration (with the core, unless turned off).
     gateway: GatewayController | None = None
@@ -135,12 +137,14 @@ class OperatorContext:
                 finalizer_timeout=settings.finalizer_timeout_seconds,
                 heartbeat_seconds=settings.heartbeat_seconds,
                 pods=ctx.pods,
+                targets=ctx.targets,
                 download_job_image=settings.download_job_image,
             )
             for provider in enabled
         )
         if ctx.core is not None:
             ctx.core.on_done = ctx.provider_work
+            ctx.core.local_provider = ctx.local_provider
         if not settings.webhook_enabled:
             ctx.webhook_serving.set()
         if settings.leader_elect:
@@ -159,6 +163,11 @@ class OperatorContext:
         for runtime in self.runtimes:
             if runtime.claims(body):
                 runtime.enqueue(key)
+
+    def local_provider(self, body: Mapping[str, Any]) -> ProviderRuntime | None:
+        """The one in-process provider that serves `body`, if any (it continues the core's pass)."""
+        claiming = [runtime for runtime in self.runtimes if runtime.claims(body)]
+        return claiming[0] if len(claiming) == 1 else None
 
     def object_changed(self, body: Mapping[str, Any]) -> str:
         """A ModelDeployment watch event: remember the body, queue the core and its providers."""

@@ -251,10 +251,19 @@ def _recover(draft: _Draft) -> None:
 
 
 def _events(observed: Mapping[str, Any], new: Sequence[Mapping[str, Any]]) -> tuple[Event, ...]:
+    """One Event per failed transition; the successful ones of a pass share one Event (a new
+    object passes validation, engine and provider selection at once: one write, not three)."""
     before = {c.get("type"): (c.get("status"), c.get("reason")) for c in observed.get("conditions") or ()}
+    passed: list[Mapping[str, Any]] = []
     events = []
     for c in new:
         if c["type"] not in cond.CORE_TYPES or before.get(c["type"]) == (c["status"], c["reason"]):
             continue
-        events.append(Event("Normal" if c["status"] == "True" else "Warning", c["reason"], c["message"]))
+        if c["status"] == "True":
+            passed.append(c)
+        else:
+            events.append(Event("Warning", c["reason"], c["message"]))
+    if passed:
+        message = "; ".join(str(c["message"]) for c in passed)
+        events.insert(0, Event("Normal", passed[-1]["reason"], message))
     return tuple(events)

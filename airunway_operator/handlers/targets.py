@@ -2,8 +2,10 @@
 
 Registered at start-up for the kinds of the enabled providers only (kopf needs handlers before it
 runs), filtered to objects carrying our managed-by label (PersistentVolumeClaims excepted: a
-pre-existing claim a ModelDeployment mounts carries none). Pods carrying a provider's `pod_label`
-feed the pod index (`reconcile/pods.py`); a pass runs only when a pod's diagnosis changed.
+pre-existing claim a ModelDeployment mounts carries none). Labelled objects feed the target cache
+(`reconcile/targets.py`) that provider passes read instead of the API server. Pods carrying a
+provider's `pod_label` feed the pod index (`reconcile/pods.py`); a pass runs only when a pod's
+diagnosis changed.
 """
 
 from __future__ import annotations
@@ -37,9 +39,10 @@ def register(providers: tuple[Provider, ...]) -> None:
         kopf.on.event(JOB.api_version, JOB.plural, labels={MANAGED_BY: "airunway"}, id="storage-jobs")(
             target_event
         )
-    crds = frozenset(p.readiness_crd for p in providers if p.readiness_crd)
+    crds = frozenset(name for p in providers for name in _watched_crds(p))
     if crds:
-        # A provider's CRD installed or removed changes its readiness at once (no restart, no polling).
+        # A provider's CRD (its readiness CRD, or the one its upstream probe checks) installed or
+        # removed changes its readiness at once (no restart, no polling).
         kopf.on.event(
             "apiextensions.k8s.io/v1",
             "customresourcedefinitions",
@@ -55,6 +58,11 @@ def register(providers: tuple[Provider, ...]) -> None:
         kopf.on.event("apps/v1", "deployments", labels=labels, id=f"upstream-{provider.name}")(upstream_event)
 
 
+def _watched_crds(provider: Provider) -> tuple[str, ...]:
+    probe = provider.upstream_probe
+    return tuple(n for n in (provider.readiness_crd, probe.crd if probe else None) if n)
+
+
 def _one_of(values: frozenset[str]) -> Any:
     def matches(value: str | None, **_: Any) -> bool:
         return value in values
@@ -62,8 +70,12 @@ def _one_of(values: frozenset[str]) -> Any:
     return matches
 
 
-async def target_event(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+async def target_event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     ctx: OperatorContext = memo.context
+    if type == "DELETED":
+        ctx.targets.deleted(body)
+    else:
+        ctx.targets.store(body)
     for runtime in ctx.runtimes:
         key = runtime.owner_key(body)
         if key is not None:
@@ -83,13 +95,13 @@ async def pod_event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: Any
                 runtime.schedule(f"{namespace}/{owner}")
 
 
-async def claim_event(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+async def claim_event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     """A claim changed: re-run its owner (a managed claim), else every storage-mounting
     ModelDeployment whose volumes name it (a pre-existing claim)."""
     ctx: OperatorContext = memo.context
     meta = body.get("metadata") or {}
     if (meta.get("labels") or {}).get(MANAGED_BY) == "airunway":
-        await target_event(body, memo)
+        await target_event(type, body, memo)
         return
     namespace, name = meta.get("namespace") or "", meta.get("name") or ""
     for key, deployment in ctx.cache.items():
@@ -103,7 +115,7 @@ async def crd_event(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     ctx: OperatorContext = memo.context
     name = (body.get("metadata") or {}).get("name")
     for runtime in ctx.runtimes:
-        if runtime.provider.readiness_crd == name:
+        if name in _watched_crds(runtime.provider):
             runtime.upstream_changed()
 
 

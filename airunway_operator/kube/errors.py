@@ -39,6 +39,11 @@ def is_conflict(err: ApiException) -> bool:
     return bool(err.status == 409)
 
 
+def is_already_exists(err: ApiException) -> bool:
+    """409 from a create: an object of that name exists (a write conflict says "Conflict")."""
+    return is_conflict(err) and _status(err).get("reason") == "AlreadyExists"
+
+
 def message(err: ApiException) -> str:
     """The API server's own message (an admission denial says why), else status and reason."""
     text = _status(err).get("message")

@@ -2,7 +2,7 @@
 
 Shared by the core and every in-process provider so that they work on the newest object (a write's
 response counts as newer than the watch event that preceded it) and never interleave their writes
-on the same object.
+on the same object. Bodies are kept without `metadata.managedFields`, which nothing reads.
 """
 
 from __future__ import annotations
@@ -17,11 +17,19 @@ def key_of(body: Mapping[str, Any]) -> str:
     return f"{meta.get('namespace')}/{meta.get('name')}"
 
 
-def _version(body: Mapping[str, Any]) -> int:
+def resource_version(body: Mapping[str, Any]) -> int:
     try:
         return int((body.get("metadata") or {}).get("resourceVersion") or 0)
     except (TypeError, ValueError):
         return 0
+
+
+def slim(body: Mapping[str, Any]) -> dict[str, Any]:
+    """`body` without the fields no pass reads (managed fields)."""
+    meta = body.get("metadata") or {}
+    if "managedFields" not in meta:
+        return dict(body)
+    return {**body, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
 
 
 class ObjectCache:
@@ -33,8 +41,8 @@ class ObjectCache:
         """Keep `body` unless a newer one is known; return the newest."""
         key = key_of(body)
         current = self._bodies.get(key)
-        if current is None or _version(body) >= _version(current):
-            self._bodies[key] = body
+        if current is None or resource_version(body) >= resource_version(current):
+            self._bodies[key] = slim(body)
         return self._bodies[key]
 
     def get(self, key: str) -> Mapping[str, Any] | None:

@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from kubernetes import client
 from kubernetes.client.rest import ApiException
@@ -30,10 +30,21 @@ from airunway_operator.kube import errors, modeldeployments
 from airunway_operator.metrics import Metrics
 from airunway_operator.reconcile.cache import ObjectCache, key_of
 from airunway_operator.reconcile.workqueue import WorkQueue
-from airunway_operator.status.patch import merge_patch
+from airunway_operator.status.patch import applied, merge_patch
 
 logger = logging.getLogger("airunway.core")
 EventSink = Callable[[Mapping[str, Any], Event], None]
+
+
+class LocalProvider(Protocol):
+    """An in-process provider that can continue the core's pass (`ProviderRuntime`)."""
+
+    @property
+    def finalizer(self) -> str: ...
+
+    async def continue_from_core(
+        self, key: str, body: Mapping[str, Any], prior: Mapping[str, Any]
+    ) -> bool: ...
 
 
 class CoreReconciler:
@@ -61,6 +72,8 @@ class CoreReconciler:
         self._providers: dict[str, tuple[str, Any] | None] = {}
         #: Called with the key after every successful pass (in-process providers pick it up).
         self.on_done: Callable[[str], None] | None = None
+        #: The in-process provider that serves a body (with the core's decision in its status).
+        self.local_provider: Callable[[Mapping[str, Any]], LocalProvider | None] = lambda _: None
 
     # -------------------------------------------------------------- queue
 
@@ -117,8 +130,9 @@ class CoreReconciler:
                 logger.warning(f"Skipped unparsable ModelDeployment {key}: {err.error_count()} problem(s)")
                 return
             started = time.monotonic()
+            handed_off = False
             try:
-                await self._reconcile(md, body, self._configs())
+                handed_off = await self._reconcile(md, body, self._configs())
             except ApiException as err:
                 if errors.is_object_missing(err):
                     return  # deleted meanwhile; its DELETED event cleans up
@@ -132,49 +146,81 @@ class CoreReconciler:
                 provider = ((body.get("status") or {}).get("provider") or {}).get("name")
                 if provider:
                     self._metrics.reconcile_duration.labels(provider).observe(time.monotonic() - started)
-        if self.on_done is not None:
+        if self.on_done is not None and not handed_off:
             self.on_done(key)
 
     async def _reconcile(
         self, md: ModelDeployment, body: Mapping[str, Any], configs: Sequence[InferenceProviderConfig]
-    ) -> None:
+    ) -> bool:
+        """One pass; True when the in-process provider continued it (and wrote the status)."""
         if md.metadata.deletion_timestamp is not None:
             await self._finalize(md, body, configs)
-            return
+            return False
         if (md.metadata.annotations or {}).get(constants.ANNOTATION_RECONCILE_PAUSED) == "true":
-            return
+            return False
         observed = body.get("status") or {}
         decision = decide.decide(md, observed, configs, datetime.now(UTC), selector_enabled=self._selector)
-        patch = merge_patch(observed, decision.status)
-        if patch:
-            updated = await modeldeployments.patch_status(
-                self._api, md.metadata.namespace or "", md.metadata.name or "", patch
-            )
-            body = self._cache.store(updated)
-        for event in decision.events:
-            self._post(body, event)
         if decision.error_type:
             self._metrics.error(decision.provider, decision.error_type)
+        local = self.local_provider({**body, "status": applied(observed, decision.status)})
+        key = key_of(body)
+        handed_off = False
+        if local is not None:
+            # One finalizer write for both controllers, then the provider continues this pass and
+            # writes the status once for both; the core writes its own only if that fails.
+            try:
+                body = await self._ensure_finalizers(body, (finalizers.CORE, local.finalizer))
+            except ApiException:
+                await self._write_decision(key, body, decision)
+                raise
+            handed_off = await local.continue_from_core(key, body, decision.status)
+        if not handed_off:
+            body = await self._write_decision(key, body, decision)
+        body = self._cache.get(key) or body
+        for event in decision.events:
+            self._post(body, event)
         self._observe(body)
-        await self._ensure_finalizer(modeldeployment.parse(body), body)
+        if local is None:
+            await self._ensure_finalizers(body, (finalizers.CORE,))
+        return handed_off
 
-    async def _ensure_finalizer(self, md: ModelDeployment, body: Mapping[str, Any]) -> Mapping[str, Any]:
-        present = tuple(md.metadata.finalizers or ())
-        if finalizers.CORE in present or md.metadata.deletion_timestamp is not None:
+    async def _write_decision(
+        self, key: str, body: Mapping[str, Any], decision: decide.Decision
+    ) -> Mapping[str, Any]:
+        """Write the core's decision over the latest status (decided anew when a write since
+        changed the object: a provider's fields are never overwritten with older ones)."""
+        latest = self._cache.get(key) or body
+        observed = latest.get("status") or {}
+        if latest is not body:
+            md = modeldeployment.parse(latest)
+            now = datetime.now(UTC)
+            decision = decide.decide(md, observed, self._configs(), now, selector_enabled=self._selector)
+        namespace, name = key.split("/", 1)
+        patch = merge_patch(observed, decision.status)
+        if not patch:
+            return latest
+        updated = await modeldeployments.patch_status(self._api, namespace, name, patch)
+        return self._cache.store(updated)
+
+    async def _ensure_finalizers(self, body: Mapping[str, Any], wanted: Sequence[str]) -> Mapping[str, Any]:
+        meta = body.get("metadata") or {}
+        present = tuple(meta.get("finalizers") or ())
+        missing = tuple(f for f in wanted if f not in present)
+        if not missing or meta.get("deletionTimestamp"):
             return body
         try:
             updated = await modeldeployments.set_finalizers(
                 self._api,
-                md.metadata.namespace or "",
-                md.metadata.name or "",
-                (*present, finalizers.CORE),
-                md.metadata.resource_version or "",
+                meta.get("namespace") or "",
+                meta.get("name") or "",
+                (*present, *missing),
+                meta.get("resourceVersion") or "",
             )
         except ApiException as err:
             if errors.is_forbidden(err) or err.status in (400, 422):
-                # Refused (RBAC, an admission policy or webhook): the status written above shows
-                # the decision; the Event says why the finalizer is missing. Retried with backoff.
-                message = f"Cannot add finalizer {finalizers.CORE}: {errors.message(err)}"
+                # Refused (RBAC, an admission policy or webhook): the status written shows the
+                # decision; the Event says why the finalizer is missing. Retried with backoff.
+                message = f"Cannot add finalizer {', '.join(missing)}: {errors.message(err)}"
                 self._post(body, Event("Warning", "FinalizerRefused", message))
             raise
         return self._cache.store(updated)

@@ -35,9 +35,10 @@ from airunway_operator.kube.client import call
 from airunway_operator.reconcile import storage
 from airunway_operator.reconcile.cache import ObjectCache, key_of
 from airunway_operator.reconcile.pods import PodIndex
+from airunway_operator.reconcile.targets import TargetCache
 from airunway_operator.reconcile.workqueue import RetryError, WorkQueue
 from airunway_operator.status import conditions
-from airunway_operator.status.patch import merge_patch
+from airunway_operator.status import patch as status_patch
 from airunway_operator.storage import download
 from providers.base import Manifest, Observed, ProbeResult, Provider, RenderContext, TargetKind
 from providers.common import MANAGED_BY, RenderError
@@ -68,6 +69,7 @@ class ProviderRuntime:
         heartbeat_seconds: float = 60.0,
         download_job_image: str = download.DEFAULT_IMAGE,
         pods: PodIndex | None = None,
+        targets: TargetCache | None = None,
     ) -> None:
         self.provider = provider
         self._api = api_client
@@ -79,7 +81,9 @@ class ProviderRuntime:
         self._heartbeat = heartbeat_seconds
         self._download_image = download_job_image
         self._pod_index = pods
+        self._targets = targets if targets is not None else TargetCache()
         self._last_probe: ProbeResult | None = None
+        self._probe_known = False
         self._registered_status: dict[str, Any] = {}
         self._registered_version = 0
         self._last_write = 0.0
@@ -89,6 +93,10 @@ class ProviderRuntime:
         )
 
     # ---------------------------------------------------------------- lifecycle and queue
+
+    @property
+    def finalizer(self) -> str:
+        return self.provider.finalizer
 
     @property
     def config_name(self) -> str:
@@ -176,6 +184,7 @@ class ProviderRuntime:
                 logger.info(f"Updated InferenceProviderConfig {name}")
         self._remember(current)
         probe = await self.probe() if ready else None
+        self._probe_known = ready
         if ready and self.provider.readiness_crd is not None:
             ready = await self._crd_served(self.provider.readiness_crd)
         await self._write_registration_status(ready and (probe is None or probe.healthy), probe)
@@ -300,7 +309,22 @@ class ProviderRuntime:
                     return
                 raise
 
-    async def _sync(self, md: ModelDeployment, body: Mapping[str, Any]) -> None:
+    async def continue_from_core(self, key: str, body: Mapping[str, Any], prior: Mapping[str, Any]) -> bool:
+        """This provider's pass right after the core's decision, under the core's lock, so that one
+        status write carries both (`prior` holds the core's desired status fields). True when the
+        pass completed; otherwise its own queue retries it (with backoff if it keeps failing) and
+        the core writes its decision itself."""
+        try:
+            await self._sync(modeldeployment.parse(body), body, prior)
+        except Exception as err:
+            logger.debug(f"Pass of {key} after the core's decision failed ({err!r}); queued")
+            self.queue.add(key)
+            return False
+        return True
+
+    async def _sync(
+        self, md: ModelDeployment, body: Mapping[str, Any], prior: Mapping[str, Any] | None = None
+    ) -> None:
         if self.provider.finalizer not in (md.metadata.finalizers or ()):
             try:
                 body = await self._set_finalizers(
@@ -314,7 +338,7 @@ class ProviderRuntime:
                 outcome = provider_status.Outcome().create_failed(
                     f"Failed to create/update resource: {reason}"
                 )
-                await self._write_status(md, body, outcome)
+                await self._write_status(md, body, outcome, prior)
                 raise PassFailedError(reason) from err
             md = modeldeployment.parse(body)
         engine = _engine(md)
@@ -324,14 +348,19 @@ class ProviderRuntime:
             outcome = outcome.incompatible(problem)
         else:
             outcome = outcome.compatible(self.provider.display_name)
-            health = await self.probe()
-            if health is not None and (self._last_probe is None or health != self._last_probe):
-                await self._write_registration_status(health.healthy, health)
+            # The registration queue probes at start, on upstream Deployment and CRD events and at
+            # each heartbeat; its verdict serves every pass without reads of its own.
+            if self._probe_known:
+                health = self._last_probe
+            else:
+                health = await self.probe()
+                if health is not None and (self._last_probe is None or health != self._last_probe):
+                    await self._write_registration_status(health.healthy, health)
             if health is not None and not health.healthy:
                 outcome = outcome.upstream_unhealthy(health.reason, health.message)
             else:
                 outcome = await self._deploy(md, engine, outcome)
-        await self._write_status(md, body, outcome)
+        await self._write_status(md, body, outcome, prior)
         if outcome.retry is not None:
             raise PassFailedError(outcome.retry)
 
@@ -390,21 +419,48 @@ class ProviderRuntime:
             return ()
         return self._pod_index.pods(label, md.metadata.namespace or "", md.metadata.name or "")
 
-    async def _apply(self, md: ModelDeployment, manifest: Manifest) -> Manifest:
+    async def _apply(
+        self, md: ModelDeployment, manifest: Manifest, *, retry_missing: bool = True
+    ) -> Manifest:
         kind = self._kind_of(manifest)
         namespace = md.metadata.namespace or ""
         name = manifest["metadata"]["name"]
-        try:
-            live = await objects.get(self._api, kind.api_version, kind.plural, namespace, name)
-        except ApiException as err:
-            if not errors.is_not_found(err):
-                raise
-            created = await objects.create(
-                self._api, kind.api_version, kind.plural, namespace, manifest, self.provider.field_manager
-            )
-            logger.info(f"Created {kind.kind} {namespace}/{name} for ModelDeployment {md.metadata.name}")
-            return created
+        live = self._targets.get(kind.api_version, kind.kind, namespace, name)
+        if live is None:
+            try:
+                created = await objects.create(
+                    self._api, kind.api_version, kind.plural, namespace, manifest, self.provider.field_manager
+                )
+            except ApiException as err:
+                if not errors.is_already_exists(err):
+                    raise
+                # Not (yet) in the watch cache: someone else's object, or one the watch has not
+                # listed. One read tells which.
+                live = self._remember_target(
+                    kind, await objects.get(self._api, kind.api_version, kind.plural, namespace, name)
+                )
+            else:
+                logger.info(f"Created {kind.kind} {namespace}/{name} for ModelDeployment {md.metadata.name}")
+                return self._remember_target(kind, created)
         _check_owner(live, md)
+        try:
+            return await self._update(md, kind, manifest, live)
+        except ApiException as err:
+            if not errors.is_object_missing(err) or not retry_missing:
+                raise
+            # Deleted before its DELETED event reached the cache: forget it and create it anew.
+            self._targets.forget(kind.api_version, kind.kind, namespace, name)
+            return await self._apply(md, manifest, retry_missing=False)
+
+    def _remember_target(self, kind: TargetKind, body: Manifest) -> Manifest:
+        return self._targets.store({**body, "apiVersion": kind.api_version, "kind": kind.kind})
+
+    async def _update(
+        self, md: ModelDeployment, kind: TargetKind, manifest: Manifest, live: Manifest
+    ) -> Manifest:
+        """Bring `live` to `manifest` with the provider's update strategy; write nothing when in sync."""
+        namespace = md.metadata.namespace or ""
+        name = manifest["metadata"]["name"]
         if self.provider.sync_patch is not None:
             patch = self.provider.sync_patch(manifest, live)
             if patch is None:
@@ -426,7 +482,7 @@ class ProviderRuntime:
                 self._api, kind.api_version, kind.plural, namespace, manifest, self.provider.field_manager
             )
         logger.info(f"Updated {kind.kind} {namespace}/{name} for ModelDeployment {md.metadata.name}")
-        return updated
+        return self._remember_target(kind, updated)
 
     def _kind_of(self, manifest: Manifest) -> TargetKind:
         for kind in self.provider.targets:
@@ -435,11 +491,20 @@ class ProviderRuntime:
         raise RenderError(f"provider {self.provider.name} rendered an undeclared kind {manifest['kind']}")
 
     async def _write_status(
-        self, md: ModelDeployment, body: Mapping[str, Any], outcome: provider_status.Outcome
+        self,
+        md: ModelDeployment,
+        body: Mapping[str, Any],
+        outcome: provider_status.Outcome,
+        prior: Mapping[str, Any] | None = None,
     ) -> None:
         observed = body.get("status") or {}
-        desired = outcome.status_fields(observed, md.metadata.generation, datetime.now(UTC))
-        patch = merge_patch(observed, desired)
+        if prior:
+            base = status_patch.applied(observed, prior)
+            desired = outcome.status_fields(base, md.metadata.generation, datetime.now(UTC))
+            desired = status_patch.combined(prior, desired)
+        else:
+            desired = outcome.status_fields(observed, md.metadata.generation, datetime.now(UTC))
+        patch = status_patch.merge_patch(observed, desired)
         if patch:
             updated = await modeldeployments.patch_status(
                 self._api, md.metadata.namespace or "", md.metadata.name or "", patch

@@ -27,3 +27,29 @@ def merge_patch(observed: Mapping[str, Any] | None, desired: Mapping[str, Any]) 
         elif want != have:
             patch[key] = want
     return patch or None
+
+
+def applied(observed: Mapping[str, Any] | None, desired: Mapping[str, Any]) -> dict[str, Any]:
+    """`observed` after writing `desired` as a merge patch (None deletes, mappings merge)."""
+    result = dict(observed or {})
+    for key, want in desired.items():
+        if want is None:
+            result.pop(key, None)
+        elif isinstance(want, Mapping):
+            have = result.get(key)
+            result[key] = applied(have if isinstance(have, Mapping) else {}, want)
+        else:
+            result[key] = want
+    return result
+
+
+def combined(first: Mapping[str, Any], then: Mapping[str, Any]) -> dict[str, Any]:
+    """Desired fields that say what writing `first`, then `then`, would say (`then` wins)."""
+    result = dict(first)
+    for key, want in then.items():
+        have = result.get(key)
+        if isinstance(want, Mapping) and isinstance(have, Mapping):
+            result[key] = combined(have, want)
+        else:
+            result[key] = want
+    return result

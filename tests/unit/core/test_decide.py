@@ -77,7 +77,11 @@ def test_worked_examples_record_provider_and_engine(spec: dict[str, Any], provid
     assert condition(decision.status, "Validated") == ("True", "ValidationPassed")
     assert condition(decision.status, "ProviderSelected") == ("True", "AutoSelected")
     assert condition(decision.status, "Ready") == ("False", "DeploymentInProgress")
-    assert {"ValidationPassed", "AutoSelected"} <= {e.reason for e in decision.events}
+    # The pass's successful transitions share one Event, named after the last of them.
+    (event,) = decision.events
+    assert (event.type, event.reason) == ("Normal", "AutoSelected")
+    assert event.message.startswith("Schema validation passed; Engine ")
+    assert event.message.endswith(f"Provider {provider} auto-selected")
 
 
 def test_explicit_provider_is_recorded_verbatim() -> None:

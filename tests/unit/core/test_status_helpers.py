@@ -56,3 +56,20 @@ def test_status_change_moves_transition_time_and_keeps_other_types_in_order() ->
 )
 def test_merge_patch(observed: dict[str, object] | None, desired: dict[str, object], patch: object) -> None:
     assert merge_patch(observed, desired) == patch
+
+
+def test_applied_and_combined_say_what_two_merge_patches_in_a_row_say() -> None:
+    from airunway_operator.status.patch import applied, combined, merge_patch
+
+    observed = {"phase": "Pending", "message": "old", "provider": {"name": "vllm"}, "keep": 1}
+    core = {"phase": "Pending", "message": None, "provider": {"name": "vllm", "selectedReason": "r"}}
+    provider = {"phase": "Deploying", "provider": {"resourceName": "m"}}
+    after_core = applied(observed, core)
+    assert after_core == {"phase": "Pending", "provider": {"name": "vllm", "selectedReason": "r"}, "keep": 1}
+    both = combined(core, provider)
+    assert applied(observed, both) == applied(after_core, provider)
+    assert merge_patch(observed, both) == {
+        "phase": "Deploying",
+        "message": None,
+        "provider": {"selectedReason": "r", "resourceName": "m"},
+    }

@@ -1,0 +1,124 @@
+"""End to end on the local control plane: the provider reads its targets from the watch cache and
+the core and the provider share their writes, without losing what a read used to catch.
+
+- a new ModelDeployment gets both finalizers in one write, and its first status already carries
+  the provider's result (no separate write of the selection alone);
+- a foreign object with the target's name (absent from the watch cache: no managed-by label) is
+  still reported as a conflict, and left alone;
+- a target deleted behind our back is re-created from the watch event alone.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from kubernetes import client, watch
+
+from airunway_operator.api import constants
+from tests.conftest import Cluster
+from tests.operator_process import Operator
+from tests.support import get_or_none, vllm_md, wait_for
+
+G, V, MD = constants.GROUP, constants.VERSION, constants.MODELDEPLOYMENT_PLURAL
+CORE_FINALIZER = "airunway.ai/core"
+VLLM_FINALIZER = "airunway.ai/vllm-provider"
+
+
+@pytest.fixture(scope="module")
+def operator(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Operator]:
+    log = tmp_path_factory.mktemp("watch-cache") / "operator.log"
+    op = Operator(cluster.kubeconfig, log, "--providers", "vllm", "--no-webhook")
+    op.wait_healthy()
+    yield op
+    op.kill()
+
+
+def _status(cluster: Cluster, namespace: str, name: str) -> dict[str, Any]:
+    body = cluster.custom.get_namespaced_custom_object(G, V, namespace, MD, name)
+    return dict(body.get("status") or {})
+
+
+def _record_versions(
+    cluster: Cluster, namespace: str, seen: list[dict[str, Any]], stop: threading.Event
+) -> None:
+    stream = watch.Watch()
+    while not stop.is_set():
+        for event in stream.stream(
+            cluster.custom.list_namespaced_custom_object, G, V, namespace, MD, timeout_seconds=2
+        ):
+            seen.append(event["object"])
+
+
+def test_new_object_writes_finalizers_once_and_status_with_the_providers_result(
+    cluster: Cluster, namespace: str, operator: Operator
+) -> None:
+    seen: list[dict[str, Any]] = []
+    stop = threading.Event()
+    recorder = threading.Thread(target=_record_versions, args=(cluster, namespace, seen, stop), daemon=True)
+    recorder.start()
+    try:
+        cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, vllm_md("once"))
+        wait_for(
+            lambda: _status(cluster, namespace, "once").get("phase") == "Running" or None,
+            90,
+            "the ModelDeployment to run",
+        )
+    finally:
+        stop.set()
+        recorder.join(5)
+    versions = list({v["metadata"]["resourceVersion"]: v for v in seen}.values())
+    with_finalizers = [v for v in versions if v["metadata"].get("finalizers")]
+    assert set(with_finalizers[0]["metadata"]["finalizers"]) == {CORE_FINALIZER, VLLM_FINALIZER}
+    with_provider = [v for v in versions if ((v.get("status") or {}).get("provider") or {}).get("name")]
+    first = with_provider[0]["status"]
+    assert first["provider"]["resourceName"] == "once"
+    assert first["phase"] in ("Deploying", "Running")
+    types = {c["type"] for c in first["conditions"]}
+    assert {"Validated", "EngineSelected", "ProviderSelected", "ResourceCreated", "Ready"} <= types
+
+
+def test_foreign_object_with_the_target_name_is_reported_and_left_alone(
+    cluster: Cluster, namespace: str, operator: Operator
+) -> None:
+    foreign = client.V1Service(
+        metadata=client.V1ObjectMeta(name="taken"),
+        spec=client.V1ServiceSpec(ports=[client.V1ServicePort(port=80)], selector={"app": "other"}),
+    )
+    cluster.core.create_namespaced_service(namespace, foreign)
+    cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, vllm_md("taken"))
+
+    def conflict() -> dict[str, Any] | None:
+        for c in _status(cluster, namespace, "taken").get("conditions") or ():
+            if c["type"] == "ResourceCreated" and c["reason"] == "ResourceConflict":
+                return dict(c)
+        return None
+
+    condition = wait_for(conflict, 60, "the conflict to be reported")
+    assert "Service taken exists but is not managed by this ModelDeployment" in condition["message"]
+    service = cluster.core.read_namespaced_service("taken", namespace)
+    assert service.spec.selector == {"app": "other"}
+    assert not service.metadata.owner_references
+
+
+def test_target_deleted_behind_our_back_is_recreated(
+    cluster: Cluster, namespace: str, operator: Operator
+) -> None:
+    cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, vllm_md("again"))
+    before = wait_for(
+        lambda: get_or_none(cluster.core.read_namespaced_service, "again", namespace), 60, "the Service"
+    )
+    cluster.core.delete_namespaced_service("again", namespace)
+    after = wait_for(
+        lambda: (
+            s
+            if (s := get_or_none(cluster.core.read_namespaced_service, "again", namespace)) is not None
+            and s.metadata.uid != before.metadata.uid
+            else None
+        ),
+        60,
+        "the Service to be re-created",
+    )
+    assert after.metadata.owner_references[0].name == "again"
