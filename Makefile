@@ -53,9 +53,29 @@ manifests: venv ## regenerate crds/ (and the chart's and config/crd/ copies), RB
 	$(PY) -m airunway_operator.admission.configuration
 	$(PY) -m providers.manifests
 
+# Benchmarks print figures (docs/performance.md); each starts or reuses the local plane (it follows
+# AIRUNWAY_TESTENV_DIR / AIRUNWAY_TESTENV_PORT_OFFSET) and runs its own operator process.
+# BENCH_ARGS passes options on, e.g. `make bench-burst BENCH_ARGS='--count 100'`.
+BENCH_ARGS ?=
+
 .PHONY: bench
-bench: venv testenv-build ## print benchmark figures (needs no running plane; starts or reuses one)
-	$(PY) -m benchmarks.webhook_latency
+bench: bench-apply bench-webhook bench-burst ## the default benchmark set: apply, webhook and burst (not scale)
+
+.PHONY: bench-apply
+bench-apply: venv testenv-build ## apply -> Deployment latency at 5 creates/s (p50/p99), requests per object, idle
+	$(PY) -m benchmarks.apply_latency --count 100 --rate 5 --idle 30 $(BENCH_ARGS)
+
+.PHONY: bench-webhook
+bench-webhook: venv testenv-build ## admission webhook latency at 100 requests/s (direct and through the API server)
+	$(PY) -m benchmarks.webhook_latency $(BENCH_ARGS)
+
+.PHONY: bench-burst
+bench-burst: venv testenv-build ## 300 ModelDeployments at once: time to Deployments/Running, CPU, requests per object
+	$(PY) -m benchmarks.burst $(BENCH_ARGS)
+
+.PHONY: bench-scale
+bench-scale: venv testenv-build ## 1,000 ModelDeployments: RSS, CPU, requests per object, idle requests/min and CPU
+	$(PY) -m benchmarks.scale $(BENCH_ARGS)
 
 .PHONY: testenv-build
 testenv-build: ## build or reuse the cached etcd, kube-*, kwok and helm binaries

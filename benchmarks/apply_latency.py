@@ -1,9 +1,11 @@
-"""Apply → target latency, API writes per ModelDeployment, and requests at idle.
+"""Apply → target latency, API requests per ModelDeployment, and requests at idle.
 
-Creates `--count` Direct vLLM ModelDeployments at `--rate` per second through the real API server
-(webhook registered), times each until its Deployment exists, waits until every object settled,
-then counts the operator's requests in the API server's audit log (user agents airunway-operator/*
-and kopf/*): writes per ModelDeployment, and every request during `--idle` seconds of quiet.
+Creates `--count` Direct vLLM ModelDeployments (digest-pinned image: no registry lookup) at
+`--rate` per second through the real API server (webhook registered), times each until its
+Deployment exists (p50, p90, p99, max), waits until every object settled, then counts the
+operator's requests in the API server's audit log (user agents airunway-operator/* and kopf/*):
+reads and writes per ModelDeployment with a breakdown, and every request during `--idle` seconds
+of quiet. The operator runs as shipped (no --debug, unless `--debug`).
 
 Usage: python -m benchmarks.apply_latency [--count 30] [--rate 5] [--idle 30]
 """
@@ -11,25 +13,32 @@ Usage: python -m benchmarks.apply_latency [--count 30] [--rate 5] [--idle 30]
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
+import sys
 import threading
 import time
 import uuid
-from typing import Any
 
 from kubernetes import client, config, watch
 
 from airunway_operator.api import constants
 from benchmarks import audit
+from benchmarks.burst import (
+    bench_md,
+    delete_namespaces,
+    ensure_capacity,
+    machine,
+    per_object,
+    remove_bench_nodes,
+    start_operator,
+)
 from tests.controlplane import install, plane
-from tests.operator_process import Operator, deregister, webhook_answers
-from tests.support import vllm_md, wait_for
+from tests.operator_process import deregister, webhook_answers
+from tests.support import wait_for
 
 G, V, MD = constants.GROUP, constants.VERSION, constants.MODELDEPLOYMENT_PLURAL
-
-
-def _md(name: str) -> dict[str, Any]:
-    return vllm_md(name)
+PREFIX = "bench-apply-"
 
 
 def _watch_deployments(
@@ -41,16 +50,15 @@ def _watch_deployments(
             seen.setdefault(event["object"].metadata.name, time.monotonic())
 
 
+def _percentile(ordered: list[float], q: float) -> float:
+    """Nearest-rank percentile of an ascending list."""
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
 def _settled(custom: client.CustomObjectsApi, namespace: str, count: int) -> bool:
     items = custom.list_namespaced_custom_object(G, V, namespace, MD)["items"]
     done = [i for i in items if (i.get("status") or {}).get("phase") in ("Running", "Failed")]
     return len(done) == count
-
-
-def _bench_namespaces(core: client.CoreV1Api) -> list[str]:
-    return [
-        n.metadata.name for n in core.list_namespace().items if n.metadata.name.startswith("bench-apply-")
-    ]
 
 
 def main() -> None:
@@ -58,6 +66,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=30)
     parser.add_argument("--rate", type=float, default=5.0)
     parser.add_argument("--idle", type=float, default=30.0)
+    parser.add_argument("--debug", action="store_true", help="run the operator with --debug (slower)")
     args = parser.parse_args()
 
     layout = plane.up()
@@ -65,22 +74,29 @@ def main() -> None:
     log = layout.logs / "audit.log"
     api_client = config.new_client_from_config(str(layout.kubeconfig))
     core, custom = client.CoreV1Api(api_client), client.CustomObjectsApi(api_client)
-    op = Operator(layout.kubeconfig, layout.state / "bench-operator.log", "--register-webhook", "--quiet")
-    op.wait_healthy()
-    # The operator also finishes the deletion of namespaces an interrupted earlier run left behind.
-    wait_for(lambda: not _bench_namespaces(core) or None, 180, "earlier benchmark namespaces to go")
-    namespace = f"bench-apply-{uuid.uuid4().hex[:6]}"
-    core.create_namespace({"metadata": {"name": namespace}})
+    op = start_operator(
+        layout.kubeconfig,
+        layout.state / "bench-operator.log",
+        "--register-webhook",
+        debug=args.debug,
+        env={"AIRUNWAY_VLLM_IMAGE_RESOLUTION": "best-effort"},
+    )
+    namespace = f"{PREFIX}{uuid.uuid4().hex[:6]}"
     seen: dict[str, float] = {}
     stop = threading.Event()
     try:
+        op.wait_healthy()
+        # The operator also releases the finalizers of objects an interrupted earlier run left behind.
+        delete_namespaces(core, PREFIX, 180)
+        ensure_capacity(core, args.count)  # GPU nodes beyond the plane's 32 GPUs, removed at the end
+        core.create_namespace({"metadata": {"name": namespace}})
         wait_for(lambda: webhook_answers(api_client, namespace), 60, "the webhook to answer")
         watcher = threading.Thread(
             target=_watch_deployments, args=(api_client, namespace, seen, stop), daemon=True
         )
         watcher.start()
         time.sleep(1)
-        start_offset = audit.offset(log)
+        start_mark = audit.mark(log)
         created: dict[str, float] = {}
         begin = time.monotonic()
         for i in range(args.count):
@@ -88,40 +104,48 @@ def main() -> None:
             if delay > 0:
                 time.sleep(delay)
             name = f"m{i:04d}"
-            custom.create_namespaced_custom_object(G, V, namespace, MD, _md(name))
+            custom.create_namespaced_custom_object(G, V, namespace, MD, bench_md(name))
             created[name] = time.monotonic()
-        wait_for(lambda: len(seen) >= args.count or None, 120, "every Deployment")
+        wait_for(lambda: len(seen) >= args.count or None, 120 + args.count, "every Deployment")
         latencies = sorted((seen[n] - created[n]) * 1000 for n in created)
-        wait_for(lambda: _settled(custom, namespace, args.count), 180, "every ModelDeployment to settle")
+        wait_for(
+            lambda: _settled(custom, namespace, args.count),
+            180 + args.count,
+            "every ModelDeployment to settle",
+        )
         time.sleep(3)
-        writes = [
-            r
-            for r in audit.by_operator(audit.requests_since(log, start_offset))
-            if r.verb in audit.WRITE_VERBS
-        ]
-        idle_offset = audit.offset(log)
+        requests = audit.by_operator(audit.requests_since(log, start_mark, audit.OPERATOR_AGENTS))
+        idle_mark = audit.mark(log)
         time.sleep(args.idle)
-        idle = audit.by_operator(audit.requests_since(log, idle_offset))
+        idle = audit.by_operator(audit.requests_since(log, idle_mark, audit.OPERATOR_AGENTS))
 
         print(
-            f"{args.count} ModelDeployments at {args.rate:g}/s (Direct vLLM, webhook on, 2-core local plane)"
+            f"{args.count} ModelDeployments at {args.rate:g}/s (Direct vLLM, webhook on, local plane); "
+            f"{machine()}"
         )
-        print(
-            f"apply -> Deployment exists: p50 {statistics.median(latencies):.0f} ms, "
-            f"p90 {latencies[int(0.9 * (len(latencies) - 1))]:.0f} ms, max {latencies[-1]:.0f} ms"
-        )
-        print(f"operator API writes per ModelDeployment: {len(writes) / args.count:.2f}")
-        for key, n in sorted(audit.summary(writes).items()):
-            print(f"    {n / args.count:5.2f}  {key}")
-        print(
-            f"operator requests during {args.idle:.0f} s idle: {len(idle)} {dict(audit.summary(idle)) or ''}"
-        )
+        rows = [
+            ("apply -> Deployment exists, p50", f"{statistics.median(latencies):.0f} ms"),
+            ("  p90", f"{_percentile(latencies, 0.90):.0f} ms"),
+            ("  p99", f"{_percentile(latencies, 0.99):.0f} ms"),
+            ("  max", f"{latencies[-1]:.0f} ms"),
+            *per_object(requests, args.count),
+            (f"operator requests during {args.idle:.0f} s idle", str(len(idle))),
+        ]
+        print(audit.table(("figure", "value"), rows, right=(1,)))
+        print(f"\nrequests create -> settled (scope ns = {namespace}):")
+        print(audit.breakdown_table(requests, args.count, namespace))
+        if idle:
+            print("\nidle requests:")
+            print(audit.breakdown_table(idle, max(args.idle, 1) / 60, namespace, "per minute"))
     finally:
         stop.set()
-        core.delete_namespace(namespace)  # while the operator runs, so its finalizers are released
-        wait_for(lambda: not _bench_namespaces(core) or None, 180, "the benchmark namespace to go")
+        try:
+            delete_namespaces(core, PREFIX, 180)  # while the operator runs: it releases finalizers
+        except AssertionError as err:
+            print(f"clean-up: {err}; delete it by hand", file=sys.stderr)
         op.kill()
         deregister(api_client)
+        remove_bench_nodes(core)
 
 
 if __name__ == "__main__":
