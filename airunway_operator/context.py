@@ -142,6 +142,9 @@ class OperatorContext:
             )
             for provider in enabled
         )
+        if ctx.gateway is not None:
+            for runtime in ctx.runtimes:
+                runtime.running_status = ctx.gateway.status_for_running
         if ctx.core is not None:
             ctx.core.on_done = ctx.provider_work
             ctx.core.local_provider = ctx.local_provider

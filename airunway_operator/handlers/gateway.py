@@ -39,7 +39,7 @@ async def gateway_owned_event(body: kopf.Body, memo: kopf.Memo, **_: Any) -> Non
         ctx.gateway.owned_changed(body)
 
 
-async def gateway_event(memo: kopf.Memo, **_: Any) -> None:
+async def gateway_event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     ctx: OperatorContext = memo.context
     if ctx.gateway is not None:
-        ctx.gateway.gateway_changed()
+        ctx.gateway.gateway_event(type, body)

@@ -116,6 +116,10 @@ class GatewayController:
                 "detected" if self.detection.available else "not available",
                 extra={"crd": name},
             )
+            if self.detection.available:
+                self.detector.add("crds")  # primes the Gateway index
+            else:
+                self._io.gateways.reset()
             self.enqueue_all()
 
     def owned_changed(self, body: Mapping[str, Any]) -> None:
@@ -155,6 +159,14 @@ class GatewayController:
             if name in (recorded, named):
                 self.queue.add(key)
 
+    def gateway_event(self, event: str | None, body: Mapping[str, Any]) -> None:
+        """A Gateway watch event: keep the index current, then re-run routed ModelDeployments."""
+        if event == "DELETED":
+            self._io.gateways.deleted(body)
+        else:
+            self._io.gateways.store(body)
+        self.gateway_changed()
+
     def gateway_changed(self) -> None:
         """A Gateway changed (address, listeners, labels): every routed ModelDeployment may care."""
         for key, body in self._cache.items():
@@ -162,20 +174,23 @@ class GatewayController:
                 self.queue.add(key)
 
     async def _detect(self, _: str) -> None:
-        """The initial state, read once from the CRDs themselves; watch events keep it current."""
-        found = set()
-        for name in sorted(detection.WATCHED):
-            crd = await kube.read_crd(self._api, name)
-            if crd is not None and detection.is_served(crd):
-                found.add(name)
-        served = frozenset(found)
-        if self.detection.known:
-            return  # the watch was first
-        self.detection = Detection(served)
-        logger.info(
-            "Gateway API Inference Extension %s", "detected" if self.detection.available else "not available"
-        )
-        self.enqueue_all()
+        """The initial state, read once from the CRDs themselves; watch events keep it current.
+        Once the integration is on, one list of Gateways primes the Gateway index."""
+        if not self.detection.known:
+            found = set()
+            for name in sorted(detection.WATCHED):
+                crd = await kube.read_crd(self._api, name)
+                if crd is not None and detection.is_served(crd):
+                    found.add(name)
+            if not self.detection.known:  # else the watch was first
+                self.detection = Detection(frozenset(found))
+                logger.info(
+                    "Gateway API Inference Extension %s",
+                    "detected" if self.detection.available else "not available",
+                )
+                self.enqueue_all()
+        if self.detection.available and not self._io.gateways.primed:
+            await self._io.prime_gateways()
 
     # ---------------------------------------------------------------- one pass
 
@@ -432,12 +447,44 @@ class GatewayController:
             )
             body = self._cache.store(updated)
         event = gw_status.transition(observed, verdict)
-        if event is not None:
+        if event is not None and not _quiet(md, verdict):
             self._post(body, event)
+
+    def status_for_running(self, body: Mapping[str, Any]) -> dict[str, Any] | None:
+        """GatewayReady for a ModelDeployment whose status is about to say Running, when the answer
+        needs neither a read nor a write of this controller (no Gateway to attach to): the
+        provider's Running write then carries it, and this controller's pass finds nothing to do."""
+        if not (self.detection.known and self.detection.available and self._io.gateways.primed):
+            return None
+        if self._options.gateway_name and self._options.gateway_namespace:
+            return None
+        try:
+            md = modeldeployment.parse(body)
+        except ValidationError:
+            return None
+        observed = body.get("status") or {}
+        if plan.decide(md, observed, available=True) is not Action.CONFIGURE or _asked(md):
+            return None
+        try:
+            self._io.choose()
+        except NoGatewayError as err:
+            verdict = gw_status.failed(gw_status.NO_GATEWAY, str(err))
+            return gw_status.fields(observed, verdict, md.metadata.generation, datetime.now(UTC))
+        return None
 
     def _count_error(self, md: ModelDeployment) -> None:
         if self._metrics is not None:
             self._metrics.error(capabilities.provider_name(md) or None, "gateway")
+
+
+def _asked(md: ModelDeployment) -> bool:
+    return md.spec.gateway is not None and md.spec.gateway.enabled is True
+
+
+def _quiet(md: ModelDeployment, verdict: gw_status.Verdict) -> bool:
+    """No Warning Event for "no Gateway" where the gateway was not asked for: a cluster with the
+    CRDs but no Gateway would put one on every ModelDeployment (the condition still says it)."""
+    return verdict.reason == gw_status.NO_GATEWAY and not _asked(md)
 
 
 def _describe(kind: str, err: Exception) -> str:

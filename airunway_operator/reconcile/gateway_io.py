@@ -29,6 +29,7 @@ from airunway_operator.kube import errors
 from airunway_operator.kube import gateways as kube
 from airunway_operator.kube.client import call
 from airunway_operator.reconcile.cache import ObjectCache
+from airunway_operator.reconcile.gateway_index import GatewayIndex
 
 logger = logging.getLogger("airunway.gateway")
 
@@ -63,15 +64,23 @@ class GatewayIO:
         self._api = api_client
         self._cache = cache
         self._options = options
+        self.gateways = GatewayIndex()
 
     async def gateway(self) -> tuple[GatewayRef, Mapping[str, Any] | None]:
+        """The Gateway to attach to and its body, from the Gateway index (one list primes it)."""
+        if not self.gateways.primed:
+            await self.prime_gateways()
         chosen = gateways.configured(self._options.gateway_name, self._options.gateway_namespace)
         if chosen is not None:
-            live = await kube.get_or_none(
-                self._api, render.GATEWAY.api_version, render.GATEWAY.plural, chosen.namespace, chosen.name
-            )
-            return chosen, live
-        listed = await kube.list_all(self._api, render.GATEWAY.api_version, render.GATEWAY.plural)
+            return chosen, self.gateways.get(chosen.namespace, chosen.name)
+        return self.choose()
+
+    async def prime_gateways(self) -> None:
+        self.gateways.prime(await kube.list_all(self._api, render.GATEWAY.api_version, render.GATEWAY.plural))
+
+    def choose(self) -> tuple[GatewayRef, Mapping[str, Any] | None]:
+        """The Gateway among the indexed ones (no read; raises NoGatewayError)."""
+        listed = self.gateways.listed()
         chosen, ambiguous = gateways.choose(listed)
         if ambiguous:
             logger.warning(f"Several Gateways are labelled; using {chosen.namespace}/{chosen.name}")
@@ -102,13 +111,15 @@ class GatewayIO:
     async def _edit_listeners(
         self, gateway: GatewayRef, edit: Callable[[Mapping[str, Any]], list[dict[str, Any]] | None]
     ) -> Mapping[str, Any] | None:
-        """Re-read, edit and conditionally patch the listeners until no conflict; None when the
-        Gateway already says what we want."""
+        """Edit and conditionally patch the listeners (the indexed body first, re-read after a
+        conflict) until no conflict; None when the Gateway already says what we want."""
         kind = render.GATEWAY
         for attempt in range(PATCH_ATTEMPTS):
-            live = await kube.get_or_none(
-                self._api, kind.api_version, kind.plural, gateway.namespace, gateway.name
-            )
+            live = self.gateways.get(gateway.namespace, gateway.name) if attempt == 0 else None
+            if live is None:
+                live = await kube.get_or_none(
+                    self._api, kind.api_version, kind.plural, gateway.namespace, gateway.name
+                )
             if live is None:
                 raise ApiException(status=404, reason=f"Gateway {gateway.namespace}/{gateway.name} not found")
             listeners = edit(live)
@@ -119,12 +130,15 @@ class GatewayIO:
                 "spec": {"listeners": listeners},
             }
             try:
-                return await kube.merge_patch(
+                patched = await kube.merge_patch(
                     self._api, kind.api_version, kind.plural, gateway.namespace, gateway.name, patch
                 )
             except ApiException as err:
                 if not errors.is_conflict(err) or attempt == PATCH_ATTEMPTS - 1:
                     raise
+            else:
+                self.gateways.store(patched)
+                return patched
         return None
 
     async def ensure(

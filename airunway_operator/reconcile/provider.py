@@ -87,6 +87,9 @@ class ProviderRuntime:
         self._registered_status: dict[str, Any] = {}
         self._registered_version = 0
         self._last_write = 0.0
+        #: More status for a ModelDeployment about to be Running (the gateway's verdict when it
+        #: needs no work of its own), carried by the same write.
+        self.running_status: Callable[[Mapping[str, Any]], Mapping[str, Any] | None] | None = None
         self.queue: WorkQueue[str] = WorkQueue(f"{provider.name}-provider", self._process)
         self.registration: WorkQueue[str] = WorkQueue(
             f"{provider.name}-registration", self._register_pass, workers=1
@@ -504,6 +507,12 @@ class ProviderRuntime:
             desired = status_patch.combined(prior, desired)
         else:
             desired = outcome.status_fields(observed, md.metadata.generation, datetime.now(UTC))
+        if self.running_status is not None:
+            after = status_patch.applied(observed, desired)
+            if after.get("phase") == Phase.RUNNING.value:
+                extra = self.running_status({**body, "status": after})
+                if extra:
+                    desired = status_patch.combined(desired, extra)
         patch = status_patch.merge_patch(observed, desired)
         if patch:
             updated = await modeldeployments.patch_status(

@@ -106,9 +106,13 @@ def test_vllm_deployment_lifecycle(
         second.kill()
 
 
-def versions(cluster: Cluster, namespace: str) -> tuple[str, str]:
+def versions(cluster: Cluster, namespace: str) -> tuple[str, int, list[Any]]:
+    """What a write of ours would change: the ModelDeployment's version, and the Deployment's
+    generation and our field manager's entries (its status moves with kube-controller-manager)."""
     md = get(cluster, namespace, "qwen")["metadata"]["resourceVersion"]
-    return md, cluster.apps.read_namespaced_deployment("qwen", namespace).metadata.resource_version
+    meta = cluster.apps.read_namespaced_deployment("qwen", namespace).metadata
+    ours = [f.to_dict() for f in meta.managed_fields or () if f.manager == "vllm-provider"]
+    return md, meta.generation, ours
 
 
 def all_gone(cluster: Cluster, namespace: str) -> bool:
@@ -209,8 +213,10 @@ def test_split_processes_core_and_provider_serve_together(
         assert status["provider"]["name"] == "vllm"
         # Two processes add their finalizers concurrently: one of them may meet a 409 and retry.
         wait_for(
-            lambda: {"airunway.ai/core", "airunway.ai/vllm-provider"}
-            <= set(get(cluster, namespace, "split")["metadata"].get("finalizers") or ()),
+            lambda: (
+                {"airunway.ai/core", "airunway.ai/vllm-provider"}
+                <= set(get(cluster, namespace, "split")["metadata"].get("finalizers") or ())
+            ),
             10,
             "both finalizers",
         )

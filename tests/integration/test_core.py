@@ -103,7 +103,14 @@ def test_auto_selection_records_engine_and_provider_with_conditions_and_events(
         "ProviderSelected": ("True", "AutoSelected"),
         "Ready": ("False", "DeploymentInProgress"),
     }
-    assert "airunway.ai/core" in body["metadata"]["finalizers"]
+    # The status is written first, so the reason for a refused finalizer write is visible.
+    wait_for(
+        lambda: (
+            "airunway.ai/core" in (get(cluster, namespace, "one-gpu")["metadata"].get("finalizers") or ())
+        ),
+        30,
+        "the core finalizer",
+    )
     wait_for(
         lambda: ("Normal", "AutoSelected") in events(cluster, namespace, "one-gpu"), 30, "the selection Event"
     )

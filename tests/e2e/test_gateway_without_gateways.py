@@ -1,0 +1,121 @@
+"""End to end on the local plane: the integration is on (Gateway API and Inference Extension CRDs
+installed) but no Gateway exists. The Gateway index answers without reads: a ModelDeployment that
+did not ask for the gateway reports `GatewayReady=False/NoGateway` in the same write that says
+Running, without a Warning Event; one that asked gets the Event too; a Gateway created later is
+seen through the watch and turns routing on."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from kubernetes import watch
+
+from airunway_operator.api import constants
+from tests.conftest import Cluster
+from tests.operator_process import Operator
+from tests.support import vllm_md, wait_for
+
+G, V, MD = constants.GROUP, constants.VERSION, constants.MODELDEPLOYMENT_PLURAL
+GW_GROUP, GW_VERSION = "gateway.networking.k8s.io", "v1"
+
+
+def _gateways(cluster: Cluster) -> list[dict[str, Any]]:
+    return list(cluster.custom.list_cluster_custom_object(GW_GROUP, GW_VERSION, "gateways")["items"])
+
+
+@pytest.fixture(scope="module")
+def operator(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Operator]:
+    # Gateways of earlier test modules go with their namespaces; this module needs none at all.
+    wait_for(lambda: not _gateways(cluster) or None, 120, "no Gateway left in the cluster")
+    log = tmp_path_factory.mktemp("no-gateway") / "operator.log"
+    op = Operator(cluster.kubeconfig, log, "--providers", "vllm", "--no-webhook")
+    op.wait_healthy()
+    yield op
+    op.kill()
+
+
+def _gateway_ready(body: dict[str, Any]) -> tuple[str, str] | None:
+    for c in (body.get("status") or {}).get("conditions") or ():
+        if c["type"] == "GatewayReady":
+            return c["status"], c["reason"]
+    return None
+
+
+def _md(cluster: Cluster, namespace: str, name: str) -> dict[str, Any]:
+    return dict(cluster.custom.get_namespaced_custom_object(G, V, namespace, MD, name))
+
+
+def _warnings(cluster: Cluster, namespace: str, name: str) -> list[str]:
+    events = cluster.core.list_namespaced_event(namespace, field_selector=f"involvedObject.name={name}")
+    return [e.reason for e in events.items if e.type == "Warning"]
+
+
+def _record(cluster: Cluster, namespace: str, seen: list[dict[str, Any]], stop: threading.Event) -> None:
+    stream = watch.Watch()
+    while not stop.is_set():
+        for event in stream.stream(
+            cluster.custom.list_namespaced_custom_object, G, V, namespace, MD, timeout_seconds=2
+        ):
+            seen.append(event["object"])
+
+
+def test_no_gateway_is_reported_with_running_and_a_later_gateway_is_used(
+    cluster: Cluster, namespace: str, operator: Operator
+) -> None:
+    seen: list[dict[str, Any]] = []
+    stop = threading.Event()
+    recorder = threading.Thread(target=_record, args=(cluster, namespace, seen, stop), daemon=True)
+    recorder.start()
+    try:
+        cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, vllm_md("plain"))
+        asked = vllm_md("asked")
+        asked["spec"]["gateway"] = {"enabled": True}
+        cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, asked)
+        for name in ("plain", "asked"):
+            wait_for(
+                lambda n=name: _gateway_ready(_md(cluster, namespace, n)) == ("False", "NoGateway") or None,
+                90,
+                f"{name}: GatewayReady=False/NoGateway",
+            )
+    finally:
+        stop.set()
+        recorder.join(5)
+    plain = [v for v in seen if v["metadata"]["name"] == "plain"]
+    first_running = next(v for v in plain if (v.get("status") or {}).get("phase") == "Running")
+    assert _gateway_ready(first_running) == ("False", "NoGateway")
+    assert "NoGateway" not in _warnings(cluster, namespace, "plain")
+    wait_for(lambda: "NoGateway" in _warnings(cluster, namespace, "asked") or None, 30, "the asked-for Event")
+
+    gateway_namespace = f"gw-{uuid.uuid4().hex[:8]}"
+    cluster.core.create_namespace({"metadata": {"name": gateway_namespace}})
+    try:
+        gateway = {
+            "apiVersion": f"{GW_GROUP}/{GW_VERSION}",
+            "kind": "Gateway",
+            "metadata": {"name": "late"},
+            "spec": {
+                "gatewayClassName": "test",
+                "listeners": [{"name": "http", "port": 80, "protocol": "HTTP"}],
+            },
+        }
+        cluster.custom.create_namespaced_custom_object(
+            GW_GROUP, GW_VERSION, gateway_namespace, "gateways", gateway
+        )
+        for name in ("plain", "asked"):
+            wait_for(
+                lambda n=name: (
+                    (_gateway_ready(_md(cluster, namespace, n)) or ("", ""))[1] != "NoGateway" or None
+                ),
+                90,
+                f"{name}: the new Gateway used",
+            )
+        route = cluster.custom.get_namespaced_custom_object(
+            GW_GROUP, GW_VERSION, namespace, "httproutes", "plain"
+        )
+        assert route["spec"]["parentRefs"][0]["name"] == "late"
+    finally:
+        cluster.core.delete_namespace(gateway_namespace)
