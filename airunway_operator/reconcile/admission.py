@@ -1,4 +1,8 @@
-"""Review one ModelDeployment admission request: look up what the rules need, then decide purely."""
+"""Review one ModelDeployment admission request: look up what the rules need, then decide purely.
+
+`review_cached` answers at once from the watch cache; it returns None only when the named
+InferenceProviderConfig is not cached, and `review_modeldeployment` then reads it from the API server.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +33,28 @@ async def review_modeldeployment(
     provider: lookup.ProviderLookup = lookup.NOT_LOOKED_UP
     if name is not None:
         provider = await providers.find(name, cached_provider(name), api_client)
+    return _decide(body, old, provider)
+
+
+def review_cached(
+    body: Mapping[str, Any],
+    old: Mapping[str, Any] | None,
+    cached_provider: Callable[[str], InferenceProviderConfig | None],
+) -> Verdict | None:
+    """The verdict without any API read, or None when the provider to look up is not cached."""
+    name = admission.provider_to_look_up(body)
+    provider: lookup.ProviderLookup = lookup.NOT_LOOKED_UP
+    if name is not None:
+        cached = cached_provider(name)
+        if cached is None:
+            return None
+        provider = lookup.Found(cached)
+    return _decide(body, old, provider)
+
+
+def _decide(
+    body: Mapping[str, Any], old: Mapping[str, Any] | None, provider: lookup.ProviderLookup
+) -> Verdict:
     warnings = provider_warnings(admission.explicit_provider(body))
     if old is None:
         return admission.validate_create(body, provider, warnings)
