@@ -230,6 +230,14 @@ def breakdown_table(
     return table(header, body, right=(5, 6, 7))
 
 
+def sequence(requests: list[Request], name: str) -> list[str]:
+    """In log order, the requests naming an object `name` (of any resource kind).
+
+    Events are created with `generateName`, so their creates name nothing in the log and are not
+    listed; cluster-wide reads name no object either."""
+    return [f"{r.verb} {r.resource}" for r in requests if r.name == name]
+
+
 def table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], right: tuple[int, ...] = ()) -> str:
     """A plain fixed-width text table; columns in `right` are right-aligned."""
     widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]

@@ -525,6 +525,8 @@ def run(args: argparse.Namespace, name: str, memory: bool = False) -> None:
         print_figures(f"{name}: {args.count} ModelDeployments created at once ({args.workers} threads)", rows)
         print(f"\nrequests create -> settled by verb + resource + subresource (scope ns = {namespace}):")
         print(audit.breakdown_table(result.requests, args.count, namespace))
+        print("\nrequests naming m0000, in order (Event creates and list calls name no object):")
+        print("  " + "\n  ".join(audit.sequence(result.requests, "m0000")))
         if args.idle > 0:
             idle = measure_idle(op, log, args.idle)
             print_figures(

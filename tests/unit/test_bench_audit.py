@@ -132,3 +132,22 @@ def test_cpu_and_memory_of_a_process_come_from_proc() -> None:
     assert audit.cpu_seconds(os.getpid()) > 0
     memory = audit.memory_mib(os.getpid())
     assert 0 < memory["VmRSS"] <= memory["VmHWM"]
+
+
+def test_sequence_lists_the_requests_naming_one_object_in_order() -> None:
+    def named(verb: str, resource: str, name: str, sub: str = "") -> str:
+        line = json.loads(event(verb, resource, subresource=sub, audit_id=f"{verb}{resource}{name}{sub}"))
+        line["objectRef"]["name"] = name
+        return json.dumps(line)
+
+    lines = [
+        named("patch", "modeldeployments", "m0"),
+        named("patch", "modeldeployments", "m01"),
+        named("create", "deployments", "m0"),
+        named("patch", "modeldeployments", "m0", "status"),
+    ]
+    assert audit.sequence(audit.parse(lines), "m0") == [
+        "patch modeldeployments",
+        "create deployments",
+        "patch modeldeployments/status",
+    ]
