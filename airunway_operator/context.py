@@ -176,10 +176,15 @@ class OperatorContext:
         """A ModelDeployment watch event: remember the body, queue the core and its providers."""
         latest = self.cache.store(dict(body))
         key = key_of(latest)
-        if self.core is not None:
-            self.core.enqueue(key)
         if self.gateway is not None:
             self.gateway.enqueue(key)
+        if self.cache.is_echo(body):
+            # Our own write coming back: the pass that made it already went on from its answer.
+            if self.core is not None:
+                self.core.observe(latest)
+            return key
+        if self.core is not None:
+            self.core.enqueue(key)
         self.provider_work(key)
         return key
 

@@ -16,7 +16,7 @@ from typing import Any
 import kopf
 import prometheus_client
 
-from airunway_operator import metrics_server
+from airunway_operator import kopf_tuning, metrics_server
 from airunway_operator.context import OperatorContext
 
 _log = logging.getLogger("airunway.startup")
@@ -30,6 +30,7 @@ async def operator_configure(settings: kopf.OperatorSettings, memo: kopf.Memo, *
     settings.posting.level = logging.WARNING
     settings.persistence.finalizer = "airunway.ai/kopf-finalizer"
     settings.watching.server_timeout = 1800
+    kopf_tuning.tune(settings)
     # The last resort behind the bounded clean-up: kopf kills the process this long after SIGTERM.
     settings.process.ultimate_exiting_timeout = ours.shutdown_timeout_seconds
     if ours.metrics_port:

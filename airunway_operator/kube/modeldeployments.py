@@ -1,4 +1,8 @@
-"""Writes to ModelDeployments: status merge patches and finalizer changes (nothing else)."""
+"""Writes to ModelDeployments: status merge patches and finalizer changes (nothing else).
+
+Both go through the generic JSON client of `objects` (plain dicts, decoded by orjson), not the
+generated client's model layer: they are the operator's most frequent requests.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +12,20 @@ from typing import Any
 from kubernetes import client
 
 from airunway_operator.api import constants
-from airunway_operator.kube.client import call
+from airunway_operator.kube import objects
 
-_MERGE: dict[str, Any] = {"_content_type": "application/merge-patch+json"}
+_API_VERSION = f"{constants.GROUP}/{constants.VERSION}"
 
 
 async def patch_status(api_client: client.ApiClient, namespace: str, name: str, patch: dict[str, Any]) -> Any:
     """JSON merge patch of the status subresource; no resourceVersion precondition (as upstream)."""
-    api = client.CustomObjectsApi(api_client)
-    return await call(
-        api.patch_namespaced_custom_object_status,
-        constants.GROUP,
-        constants.VERSION,
-        namespace,
+    return await objects.merge_patch(
+        api_client,
+        _API_VERSION,
         constants.MODELDEPLOYMENT_PLURAL,
-        name,
+        namespace,
+        f"{name}/status",
         {"status": patch},
-        **_MERGE,
     )
 
 
@@ -32,15 +33,7 @@ async def set_finalizers(
     api_client: client.ApiClient, namespace: str, name: str, finalizers: Sequence[str], resource_version: str
 ) -> Any:
     """Replace the finalizer list, guarded by resourceVersion so a concurrent change is not lost."""
-    api = client.CustomObjectsApi(api_client)
     body = {"metadata": {"finalizers": list(finalizers), "resourceVersion": resource_version}}
-    return await call(
-        api.patch_namespaced_custom_object,
-        constants.GROUP,
-        constants.VERSION,
-        namespace,
-        constants.MODELDEPLOYMENT_PLURAL,
-        name,
-        body,
-        **_MERGE,
+    return await objects.merge_patch(
+        api_client, _API_VERSION, constants.MODELDEPLOYMENT_PLURAL, namespace, name, body
     )

@@ -6,10 +6,10 @@ Workspaces and the like. Bodies are plain JSON dicts.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 
+import orjson
 from kubernetes import client
 
 from airunway_operator.kube.client import call
@@ -44,7 +44,7 @@ def _request(
     if not 200 <= response.status < 300:
         raise client.ApiException(http_resp=response)
     data = response.data
-    return json.loads(data) if data else {}
+    return orjson.loads(data) if data else {}
 
 
 async def get(

@@ -32,10 +32,22 @@ def slim(body: Mapping[str, Any]) -> dict[str, Any]:
     return {**body, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
 
 
+def _inputs(body: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What a pass decides from, apart from status (which the operator itself writes)."""
+    meta = body.get("metadata") or {}
+    return (
+        meta.get("generation"),
+        meta.get("labels"),
+        meta.get("annotations"),
+        meta.get("deletionTimestamp"),
+    )
+
+
 class ObjectCache:
     def __init__(self) -> None:
         self._bodies: dict[str, Mapping[str, Any]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._written: dict[str, int] = {}
 
     def store(self, body: Mapping[str, Any]) -> Mapping[str, Any]:
         """Keep `body` unless a newer one is known; return the newest."""
@@ -45,12 +57,30 @@ class ObjectCache:
             self._bodies[key] = slim(body)
         return self._bodies[key]
 
+    def store_written(self, sent_from: Mapping[str, Any], response: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Keep the response of our own write, made by a pass that read `sent_from`. When the
+        response differs from it only in what we wrote (status, finalizers), its watch event is
+        an echo that no pass needs to see (`is_echo`); a change someone else made meanwhile (a
+        new generation, labels, annotations, deletion) makes it a real event."""
+        key = key_of(response)
+        if _inputs(sent_from) == _inputs(response):
+            self._written[key] = resource_version(response)
+        else:
+            self._written.pop(key, None)
+        return self.store(response)
+
+    def is_echo(self, body: Mapping[str, Any]) -> bool:
+        """`body` is exactly the version our last write produced (see `store_written`)."""
+        written = self._written.get(key_of(body))
+        return written is not None and written == resource_version(body)
+
     def get(self, key: str) -> Mapping[str, Any] | None:
         return self._bodies.get(key)
 
     def forget(self, key: str) -> None:
         self._bodies.pop(key, None)
         self._locks.pop(key, None)
+        self._written.pop(key, None)
 
     def lock(self, key: str) -> asyncio.Lock:
         return self._locks.setdefault(key, asyncio.Lock())

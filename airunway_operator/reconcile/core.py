@@ -200,7 +200,7 @@ class CoreReconciler:
         if not patch:
             return latest
         updated = await modeldeployments.patch_status(self._api, namespace, name, patch)
-        return self._cache.store(updated)
+        return self._cache.store_written(latest, updated)
 
     async def _ensure_finalizers(self, body: Mapping[str, Any], wanted: Sequence[str]) -> Mapping[str, Any]:
         meta = body.get("metadata") or {}
@@ -223,7 +223,7 @@ class CoreReconciler:
                 message = f"Cannot add finalizer {', '.join(missing)}: {errors.message(err)}"
                 self._post(body, Event("Warning", "FinalizerRefused", message))
             raise
-        return self._cache.store(updated)
+        return self._cache.store_written(body, updated)
 
     async def _finalize(
         self, md: ModelDeployment, body: Mapping[str, Any], configs: Sequence[InferenceProviderConfig]
@@ -259,6 +259,10 @@ class CoreReconciler:
         """Reconcile these objects soon (used when a provider config changes)."""
         for key in keys:
             self.queue.add(key)
+
+    def observe(self, body: Mapping[str, Any]) -> None:
+        """Refresh the metrics of an object no pass runs for (the echo of our own write)."""
+        self._observe(body)
 
     def _observe(self, body: Mapping[str, Any]) -> None:
         status = body.get("status") or {}

@@ -518,7 +518,7 @@ class ProviderRuntime:
             updated = await modeldeployments.patch_status(
                 self._api, md.metadata.namespace or "", md.metadata.name or "", patch
             )
-            self._cache.store(updated)
+            self._cache.store_written(body, updated)
         for event in outcome.events:
             self._post(body, event)
 
@@ -530,7 +530,7 @@ class ProviderRuntime:
             finalizers,
             md.metadata.resource_version or "",
         )
-        return self._cache.store(updated)
+        return self._cache.store_written(self._cache.get(key_of_md(md)) or updated, updated)
 
     # ---------------------------------------------------------------- deletion (SPEC-providers §1.8)
 

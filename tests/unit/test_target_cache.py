@@ -50,3 +50,38 @@ def test_managed_fields_are_not_kept() -> None:
     assert stored["metadata"]["labels"] == {"a": "b"}
     body = {"metadata": {"namespace": "ns", "name": "md", "resourceVersion": "1", "managedFields": fields}}
     assert "managedFields" not in (ObjectCache().store(body)["metadata"])
+
+
+def md(version: str, generation: int = 1, **meta: Any) -> dict[str, Any]:
+    return {
+        "metadata": {
+            "namespace": "ns",
+            "name": "md",
+            "resourceVersion": version,
+            "generation": generation,
+            **meta,
+        },
+        "status": {"phase": "Deploying"},
+    }
+
+
+def test_the_echo_of_our_own_write_is_known_and_a_foreign_change_is_not() -> None:
+    cache = ObjectCache()
+    read = md("10")
+    cache.store(read)
+    cache.store_written(read, {**md("11"), "status": {"phase": "Running"}})
+    assert cache.is_echo(md("11"))
+    assert not cache.is_echo(md("10"))
+    assert not cache.is_echo(md("12"))
+
+
+def test_a_write_whose_answer_carries_someone_elses_change_is_not_an_echo() -> None:
+    cache = ObjectCache()
+    read = md("20")
+    cache.store_written(read, md("22", generation=2))  # the spec changed before our status patch
+    assert not cache.is_echo(md("22", generation=2))
+    cache.store_written(md("22", generation=2), md("23", generation=2, annotations={"x": "y"}))
+    assert not cache.is_echo(md("23", generation=2, annotations={"x": "y"}))
+    cache.store_written(md("23"), md("24"))
+    cache.forget("ns/md")
+    assert not cache.is_echo(md("24"))
