@@ -168,6 +168,7 @@ class _Connection(asyncio.Protocol):
         self._busy = False  # a review is being awaited; later requests wait in the buffer
         self._idle: asyncio.TimerHandle | None = None
         self._continued = False  # "100 Continue" was sent for the request in the buffer
+        self._closing = False  # the last answer of this connection was written
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -197,7 +198,7 @@ class _Connection(asyncio.Protocol):
 
     def _process(self) -> None:
         """Answer every complete request in the buffer, in order, until one must wait."""
-        while self._transport is not None and not self._busy:
+        while self._transport is not None and not self._busy and not self._closing:
             end = self._buffer.find(b"\r\n\r\n")
             if end < 0:
                 if len(self._buffer) > MAX_HEADER:
@@ -234,10 +235,7 @@ class _Connection(asyncio.Protocol):
             self._handle(method, path, body, keep_alive)
 
     def _fail(self, status: int, text: str) -> None:
-        if self._transport is not None:
-            self._transport.write(http_response(status, text.encode(), close=True, json_body=False))
-            self._transport.close()
-        self._buffer.clear()
+        self._reply(http_response(status, text.encode(), close=True, json_body=False), keep_alive=False)
 
     def _handle(self, method: str, path: str, body: bytes, keep_alive: bool) -> None:
         route = self._server.routes.get(path)
@@ -250,7 +248,7 @@ class _Connection(asyncio.Protocol):
         try:
             review = json.loads(body)
             request = admission_request(review, route)
-        except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError and BadReviewError
+        except (ValueError, RecursionError) as error:  # JSONDecodeError, BadReviewError, too deep
             self._reply(http_response(400, str(error).encode(), json_body=False), keep_alive)
             return
         if request is None:
@@ -275,10 +273,12 @@ class _Connection(asyncio.Protocol):
             self._process()
 
     def _reply(self, response: bytes, keep_alive: bool) -> None:
-        if self._transport is None:
+        if self._transport is None or self._closing:
             return
         self._transport.write(response)
         if not keep_alive:
+            self._closing = True
+            self._buffer.clear()
             self._transport.close()
 
 

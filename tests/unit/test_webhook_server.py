@@ -330,3 +330,24 @@ def test_stop_closes_listener_and_open_connections_at_once(files) -> None:
     with pytest.raises((OSError, http.client.HTTPException)):
         post(conn, named("ok"))
     assert not any(t.name == "admission-webhook" and t.is_alive() for t in threading.enumerate())
+
+
+def test_requests_pipelined_after_connection_close_are_not_answered(server, files) -> None:
+    context = ssl.create_default_context(cafile=str(files.cafile))
+    data = json.dumps(named("ok")).encode()
+    one = b"POST %s HTTP/1.1\r\nContent-Length: %d\r\n" % (PATH.encode(), len(data))
+    with (
+        socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw,
+        context.wrap_socket(raw, server_hostname="127.0.0.1") as sock,
+    ):
+        sock.sendall(one + b"Connection: close\r\n\r\n" + data + one + b"\r\n" + data)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    assert received.count(b"HTTP/1.1 200 OK") == 1
+
+
+def test_json_nested_too_deep_is_a_bad_request(server, files) -> None:
+    conn = connect(server, files.cafile)
+    assert post(conn, b"[" * 100_000 + b"]" * 100_000)[0] == 400
+    assert post(conn, named("ok"))[0] == 200
