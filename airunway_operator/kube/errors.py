@@ -44,6 +44,12 @@ def is_already_exists(err: ApiException) -> bool:
     return is_conflict(err) and _status(err).get("reason") == "AlreadyExists"
 
 
+def is_namespace_terminating(err: ApiException) -> bool:
+    """403 from a create in a namespace being deleted (its objects, ours included, go with it)."""
+    causes = (_status(err).get("details") or {}).get("causes") or ()
+    return is_forbidden(err) and any(c.get("reason") == "NamespaceTerminating" for c in causes)
+
+
 def message(err: ApiException) -> str:
     """The API server's own message (an admission denial says why), else status and reason."""
     text = _status(err).get("message")

@@ -395,6 +395,10 @@ class ProviderRuntime:
         except OwnershipConflictError as err:
             return outcome.conflict(str(err))
         except ApiException as err:
+            if errors.is_namespace_terminating(err):
+                # The namespace is being deleted: so is this ModelDeployment, whose deletion
+                # event brings the finalizer pass; re-creating its targets would only be refused.
+                return outcome.unchanged()
             if errors.is_conflict(err):
                 # Changed under us: the newer object's watch event is on its way, so retry soon
                 # from it; Dynamo also says so in ResourceCreated (SPEC-providers §1.6), phase kept.

@@ -5,12 +5,14 @@ the core and the provider share their writes, without losing what a read used to
   the provider's result (no separate write of the selection alone);
 - a foreign object with the target's name (absent from the watch cache: no managed-by label) is
   still reported as a conflict, and left alone;
-- a target deleted behind our back is re-created from the watch event alone.
+- a target deleted behind our back is re-created from the watch event alone;
+- deleting a namespace is not fought: its refusal to create is not retried.
 """
 
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -122,3 +124,24 @@ def test_target_deleted_behind_our_back_is_recreated(
         "the Service to be re-created",
     )
     assert after.metadata.owner_references[0].name == "again"
+
+
+def test_deleting_the_namespace_does_not_fight_its_termination(cluster: Cluster, operator: Operator) -> None:
+    namespace = f"t-gone-{uuid.uuid4().hex[:6]}"
+    cluster.core.create_namespace({"metadata": {"name": namespace, "labels": {"airunway.ai/test": "true"}}})
+    for i in range(3):
+        cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, vllm_md(f"m{i}"))
+    for i in range(3):
+        wait_for(
+            lambda n=f"m{i}": _status(cluster, namespace, n).get("phase") == "Running" or None,
+            90,
+            "the ModelDeployments to run",
+        )
+    cluster.core.delete_namespace(namespace)
+    wait_for(
+        lambda: get_or_none(cluster.core.read_namespace, namespace) is None or None,
+        120,
+        "the namespace to be gone",
+    )
+    # Deployments deleted by the namespace controller are not re-created against its refusal.
+    assert "being terminated" not in operator.output()

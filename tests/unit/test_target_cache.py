@@ -85,3 +85,28 @@ def test_a_write_whose_answer_carries_someone_elses_change_is_not_an_echo() -> N
     cache.store_written(md("23"), md("24"))
     cache.forget("ns/md")
     assert not cache.is_echo(md("24"))
+
+
+def test_a_refusal_from_a_terminating_namespace_is_recognised() -> None:
+    import json
+
+    from kubernetes.client.rest import ApiException
+
+    from airunway_operator.kube import errors
+
+    refused = ApiException(status=403, reason="Forbidden")
+    refused.body = json.dumps(
+        {
+            "kind": "Status",
+            "reason": "Forbidden",
+            "details": {
+                "name": "s",
+                "causes": [{"reason": "NamespaceTerminating", "field": "metadata.namespace"}],
+            },
+            "code": 403,
+        }
+    )
+    assert errors.is_namespace_terminating(refused)
+    other = ApiException(status=403, reason="Forbidden")
+    other.body = json.dumps({"kind": "Status", "reason": "Forbidden", "code": 403})
+    assert not errors.is_namespace_terminating(other)
