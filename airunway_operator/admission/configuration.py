@@ -36,6 +36,18 @@ SKIP_DELETING: Final = {
     "expression": "request.operation != 'UPDATE' || !has(object.metadata.deletionTimestamp)",
 }
 
+# An update that changes neither spec nor annotations (finalizers, labels, owner references: the
+# operator's own finalizer writes among them) has nothing to validate; skipping the call keeps
+# such writes off the webhook's path entirely.
+SKIP_METADATA_ONLY: Final = {
+    "name": "skip-metadata-only-updates",
+    "expression": (
+        "request.operation != 'UPDATE' || object.spec != oldObject.spec || "
+        "(has(object.metadata.annotations) ? object.metadata.annotations : {}) != "
+        "(has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {})"
+    ),
+}
+
 MANIFEST: Final = Path(__file__).resolve().parents[2] / "config" / "webhook" / "manifests.yaml"
 
 
@@ -68,7 +80,7 @@ def _webhook(
         "sideEffects": "None",
         "timeoutSeconds": TIMEOUT_SECONDS,
         "matchPolicy": "Equivalent",
-        "matchConditions": [SKIP_DELETING],
+        "matchConditions": [SKIP_DELETING, SKIP_METADATA_ONLY],
         "rules": [
             {
                 "apiGroups": [constants.GROUP],

@@ -18,7 +18,7 @@ def test_shipped_configuration_fails_closed_for_modeldeployments_and_skips_objec
     hook, ipc_hook = config["webhooks"]
     assert ipc_hook["rules"][0]["resources"] == ["inferenceproviderconfigs"]
     assert ipc_hook["rules"][0]["scope"] == "Cluster"
-    assert ipc_hook["matchConditions"] == [configuration.SKIP_DELETING]
+    assert ipc_hook["matchConditions"] == [configuration.SKIP_DELETING, configuration.SKIP_METADATA_ONLY]
     # It only ever warns, so an operator that is down must not block provider configs.
     assert ipc_hook["failurePolicy"] == "Ignore"
     assert config["metadata"]["name"] == "airunway-validating-webhook-configuration"
@@ -27,7 +27,7 @@ def test_shipped_configuration_fails_closed_for_modeldeployments_and_skips_objec
     assert hook["sideEffects"] == "None"
     assert hook["rules"][0]["operations"] == ["CREATE", "UPDATE"]
     assert hook["rules"][0]["resources"] == ["modeldeployments"]  # status writes never reach it
-    assert hook["matchConditions"] == [configuration.SKIP_DELETING]
+    assert hook["matchConditions"] == [configuration.SKIP_DELETING, configuration.SKIP_METADATA_ONLY]
     assert hook["clientConfig"]["service"]["path"] == "/validate-airunway-ai-v1alpha1-modeldeployment"
     assert config["metadata"]["annotations"]["cert-manager.io/inject-ca-from"]
 
