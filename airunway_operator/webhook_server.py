@@ -40,6 +40,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+import orjson
+
 from airunway_operator import logs
 from airunway_operator.tls import ServingFiles
 
@@ -131,7 +133,23 @@ def review_response(review: Mapping[str, Any], answer: Answer) -> bytes:
         "kind": review.get("kind", "AdmissionReview"),
         "response": response,
     }
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+    return _dumps(document)
+
+
+def _loads(body: bytes) -> Any:
+    """orjson (a dependency already, for the watch streams) for speed; the standard library for what
+    orjson refuses but JSON allows (integers beyond 64 bits), so answers never change."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
+
+
+def _dumps(document: Any) -> bytes:
+    try:
+        return orjson.dumps(document)
+    except TypeError:  # orjson.JSONEncodeError: e.g. an echoed uid that is an integer beyond 64 bits
+        return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def admission_request(review: Any, route: Route) -> Mapping[str, Any] | None:
@@ -246,7 +264,7 @@ class _Connection(asyncio.Protocol):
             self._reply(http_response(405, b"only POST is served", json_body=False), keep_alive)
             return
         try:
-            review = json.loads(body)
+            review = _loads(body)
             request = admission_request(review, route)
         except (ValueError, RecursionError) as error:  # JSONDecodeError, BadReviewError, too deep
             self._reply(http_response(400, str(error).encode(), json_body=False), keep_alive)

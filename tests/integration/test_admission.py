@@ -223,10 +223,11 @@ def test_finalizer_removal_works_while_the_webhook_is_down(
         create(cluster, namespace, body)
         op.kill()  # no clean shutdown: the registration stays while nothing serves it
         assert registration_exists(cluster.api_client)
-        # An ordinary update is refused (failurePolicy: Fail) ...
+        # An ordinary update is refused (failurePolicy: Fail; an annotation, since updates of
+        # labels or finalizers only never reach the webhook) ...
         rejection(
             lambda: cluster.custom.patch_namespaced_custom_object(
-                G, V, namespace, PLURAL, "held", {"metadata": {"labels": {"x": "y"}}}
+                G, V, namespace, PLURAL, "held", {"metadata": {"annotations": {"x": "y"}}}
             )
         )
         # ... but deleting and releasing the finalizer is never blocked.

@@ -351,3 +351,12 @@ def test_json_nested_too_deep_is_a_bad_request(server, files) -> None:
     conn = connect(server, files.cafile)
     assert post(conn, b"[" * 100_000 + b"]" * 100_000)[0] == 400
     assert post(conn, named("ok"))[0] == 200
+
+
+def test_json_orjson_refuses_is_still_read_and_echoed(server, files) -> None:
+    # orjson stops at 64-bit integers; JSON (and the standard library) does not.
+    huge = 2**70
+    body = named("ok", replicas=huge)
+    body["request"]["uid"] = huge
+    status, answer = post(connect(server, files.cafile), body)
+    assert (status, answer["response"]) == (200, {"uid": huge, "allowed": True})
