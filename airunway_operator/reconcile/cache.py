@@ -82,6 +82,11 @@ class ObjectCache:
         self._locks.pop(key, None)
         self._written.pop(key, None)
 
+    def busy(self, key: str) -> bool:
+        """A pass of `key` holds its lock right now."""
+        lock = self._locks.get(key)
+        return lock is not None and lock.locked()
+
     def lock(self, key: str) -> asyncio.Lock:
         return self._locks.setdefault(key, asyncio.Lock())
 

@@ -46,6 +46,10 @@ class LocalProvider(Protocol):
         self, key: str, body: Mapping[str, Any], prior: Mapping[str, Any]
     ) -> bool: ...
 
+    async def report_refused_finalizer(
+        self, body: Mapping[str, Any], prior: Mapping[str, Any], err: ApiException
+    ) -> None: ...
+
 
 class CoreReconciler:
     """Reconciles ModelDeployments one at a time per object; safe to call from many tasks."""
@@ -170,8 +174,15 @@ class CoreReconciler:
             # writes the status once for both; the core writes its own only if that fails.
             try:
                 body = await self._ensure_finalizers(body, (finalizers.CORE, local.finalizer))
-            except ApiException:
-                await self._write_decision(key, body, decision)
+            except ApiException as err:
+                if errors.is_forbidden(err) or err.status in (400, 422):
+                    # Refused by policy: the status says so (the provider's words, as when it
+                    # adds its finalizer alone), with the decision; retried with backoff.
+                    await local.report_refused_finalizer(self._cache.get(key) or body, decision.status, err)
+                    for event in decision.events:
+                        self._post(body, event)
+                else:
+                    await self._write_decision(key, body, decision)
                 raise
             handed_off = await local.continue_from_core(key, body, decision.status)
         if not handed_off:

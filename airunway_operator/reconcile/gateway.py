@@ -232,6 +232,9 @@ class GatewayController:
         try:
             verdict, body = await self._configure(md, body)
         except _StepFailedError as failure:
+            cause = failure.__cause__
+            if isinstance(cause, ApiException) and errors.is_namespace_terminating(cause):
+                return  # the ModelDeployment goes with its namespace; nothing to route or report
             self._count_error(md)
             await self._write(md, body, gw_status.failed(failure.reason, failure.message))
             if failure.retry:

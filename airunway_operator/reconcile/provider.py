@@ -278,10 +278,14 @@ class ProviderRuntime:
         return None
 
     def schedule(self, key: str) -> None:
+        """Queue a pass for an event of a target, pod or claim of `key`. While a pass of `key` runs
+        (the core's decision continuing into ours, which makes us claim it only when it writes),
+        the event is queued regardless: the pass that runs next checks the claim itself."""
         body = self._cache.get(key)
-        if body is None or not self.claims(body):
+        if body is None:
             return
-        self.queue.add(key)
+        if self.claims(body) or self._cache.busy(key):
+            self.queue.add(key)
 
     # ---------------------------------------------------------------- reconcile
 
@@ -325,6 +329,17 @@ class ProviderRuntime:
             return False
         return True
 
+    async def report_refused_finalizer(
+        self, body: Mapping[str, Any], prior: Mapping[str, Any], err: ApiException
+    ) -> None:
+        """Our finalizer could not be added (the core tried, for both): say why in status, with
+        the core's decision (`prior`). Nothing is created without it."""
+        await self._write_status(modeldeployment.parse(body), body, self._finalizer_refused(err), prior)
+
+    def _finalizer_refused(self, err: ApiException) -> provider_status.Outcome:
+        reason = f"cannot add finalizer {self.provider.finalizer}: {errors.message(err)}"
+        return provider_status.Outcome().create_failed(f"Failed to create/update resource: {reason}")
+
     async def _sync(
         self, md: ModelDeployment, body: Mapping[str, Any], prior: Mapping[str, Any] | None = None
     ) -> None:
@@ -337,12 +352,8 @@ class ProviderRuntime:
                 if errors.is_conflict(err) or errors.is_object_missing(err):
                     raise
                 # Nothing is created without our finalizer; say why in status, then retry.
-                reason = f"cannot add finalizer {self.provider.finalizer}: {errors.message(err)}"
-                outcome = provider_status.Outcome().create_failed(
-                    f"Failed to create/update resource: {reason}"
-                )
-                await self._write_status(md, body, outcome, prior)
-                raise PassFailedError(reason) from err
+                await self._write_status(md, body, self._finalizer_refused(err), prior)
+                raise PassFailedError(errors.message(err)) from err
             md = modeldeployment.parse(body)
         engine = _engine(md)
         outcome = provider_status.Outcome()

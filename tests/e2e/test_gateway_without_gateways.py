@@ -49,6 +49,10 @@ def _md(cluster: Cluster, namespace: str, name: str) -> dict[str, Any]:
     return dict(cluster.custom.get_namespaced_custom_object(G, V, namespace, MD, name))
 
 
+def _reason(cluster: Cluster, namespace: str, name: str) -> tuple[str, str] | None:
+    return _gateway_ready(_md(cluster, namespace, name))
+
+
 def _warnings(cluster: Cluster, namespace: str, name: str) -> list[str]:
     events = cluster.core.list_namespaced_event(namespace, field_selector=f"involvedObject.name={name}")
     return [e.reason for e in events.items if e.type == "Warning"]
@@ -75,12 +79,14 @@ def test_no_gateway_is_reported_with_running_and_a_later_gateway_is_used(
         asked = vllm_md("asked")
         asked["spec"]["gateway"] = {"enabled": True}
         cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, asked)
-        for name in ("plain", "asked"):
-            wait_for(
-                lambda n=name: _gateway_ready(_md(cluster, namespace, n)) == ("False", "NoGateway") or None,
-                90,
-                f"{name}: GatewayReady=False/NoGateway",
-            )
+        wait_for(
+            lambda: (
+                all(_reason(cluster, namespace, n) == ("False", "NoGateway") for n in ("plain", "asked"))
+                or None
+            ),
+            90,
+            "GatewayReady=False/NoGateway on both",
+        )
     finally:
         stop.set()
         recorder.join(5)
@@ -105,14 +111,16 @@ def test_no_gateway_is_reported_with_running_and_a_later_gateway_is_used(
         cluster.custom.create_namespaced_custom_object(
             GW_GROUP, GW_VERSION, gateway_namespace, "gateways", gateway
         )
-        for name in ("plain", "asked"):
-            wait_for(
-                lambda n=name: (
-                    (_gateway_ready(_md(cluster, namespace, n)) or ("", ""))[1] != "NoGateway" or None
-                ),
-                90,
-                f"{name}: the new Gateway used",
-            )
+        wait_for(
+            lambda: (
+                all(
+                    (_reason(cluster, namespace, n) or ("", ""))[1] != "NoGateway" for n in ("plain", "asked")
+                )
+                or None
+            ),
+            90,
+            "the new Gateway used by both",
+        )
         route = cluster.custom.get_namespaced_custom_object(
             GW_GROUP, GW_VERSION, namespace, "httproutes", "plain"
         )

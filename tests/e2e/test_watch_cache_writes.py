@@ -131,12 +131,11 @@ def test_deleting_the_namespace_does_not_fight_its_termination(cluster: Cluster,
     cluster.core.create_namespace({"metadata": {"name": namespace, "labels": {"airunway.ai/test": "true"}}})
     for i in range(3):
         cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, vllm_md(f"m{i}"))
-    for i in range(3):
-        wait_for(
-            lambda n=f"m{i}": _status(cluster, namespace, n).get("phase") == "Running" or None,
-            90,
-            "the ModelDeployments to run",
-        )
+    wait_for(
+        lambda: all(_status(cluster, namespace, f"m{i}").get("phase") == "Running" for i in range(3)) or None,
+        90,
+        "the ModelDeployments to run",
+    )
     cluster.core.delete_namespace(namespace)
     wait_for(
         lambda: get_or_none(cluster.core.read_namespace, namespace) is None or None,
@@ -144,4 +143,4 @@ def test_deleting_the_namespace_does_not_fight_its_termination(cluster: Cluster,
         "the namespace to be gone",
     )
     # Deployments deleted by the namespace controller are not re-created against its refusal.
-    assert "being terminated" not in operator.output()
+    assert f"namespace {namespace} because it is being terminated" not in operator.output()
