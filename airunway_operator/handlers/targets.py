@@ -111,16 +111,18 @@ async def claim_event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: A
                     runtime.schedule(key)
 
 
-async def crd_event(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+async def crd_event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     ctx: OperatorContext = memo.context
-    name = (body.get("metadata") or {}).get("name")
+    name = (body.get("metadata") or {}).get("name") or ""
     for runtime in ctx.runtimes:
         if name in _watched_crds(runtime.provider):
-            runtime.upstream_changed()
+            runtime.crd_changed(name, type != "DELETED")
 
 
-async def upstream_event(memo: kopf.Memo, **_: Any) -> None:
+async def upstream_event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     ctx: OperatorContext = memo.context
     for runtime in ctx.runtimes:
-        if runtime.provider.upstream_probe is not None:
-            runtime.upstream_changed()
+        probe = runtime.provider.upstream_probe
+        labels = (body.get("metadata") or {}).get("labels") or {}
+        if probe is not None and labels.get(probe.controller_label) in probe.controller_values:
+            runtime.upstream_deployment(type, body)

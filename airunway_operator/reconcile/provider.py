@@ -40,7 +40,15 @@ from airunway_operator.reconcile.workqueue import RetryError, WorkQueue
 from airunway_operator.status import conditions
 from airunway_operator.status import patch as status_patch
 from airunway_operator.storage import download
-from providers.base import Manifest, Observed, ProbeResult, Provider, RenderContext, TargetKind
+from providers.base import (
+    Manifest,
+    Observed,
+    ProbeResult,
+    Provider,
+    RenderContext,
+    TargetKind,
+    UpstreamProbe,
+)
 from providers.common import MANAGED_BY, RenderError
 
 logger = logging.getLogger("airunway.provider")
@@ -85,6 +93,11 @@ class ProviderRuntime:
         self._last_probe: ProbeResult | None = None
         self._probe_known = False
         self._registered_status: dict[str, Any] = {}
+        self._registered_body: Mapping[str, Any] | None = None
+        #: CRD name -> served, known from one read and then from the CRD watch's events.
+        self._crds: dict[str, bool] = {}
+        #: The upstream controller Deployments (probe), from one list and then the watch's events.
+        self._upstream: dict[tuple[str, str], Mapping[str, Any]] | None = None
         self._registered_version = 0
         self._last_write = 0.0
         #: More status for a ModelDeployment about to be Running (the gateway's verdict when it
@@ -133,12 +146,14 @@ class ProviderRuntime:
         if version >= self._registered_version:
             self._registered_version = version
             self._registered_status = dict(body.get("status") or {})
+            self._registered_body = body
 
     def config_changed(self, event: str, body: Mapping[str, Any] | None) -> None:
         """A watch event of our own InferenceProviderConfig: re-register when it was deleted or
         when its spec no longer says what we register (heartbeat echoes cost nothing)."""
         if event == "DELETED" or body is None:
             self._registered_version = 0
+            self._registered_body = None
             self.registration.add(self.config_name)
             return
         self._remember(body)
@@ -167,8 +182,13 @@ class ProviderRuntime:
         name = body["metadata"]["name"]
         api = client.CustomObjectsApi(self._api)
         g, v, plural = constants.GROUP, constants.VERSION, constants.PROVIDERCONFIG_PLURAL
+        current: Mapping[str, Any]
         try:
-            current = await call(api.get_cluster_custom_object, g, v, plural, name)
+            # The watch of our own config keeps it current: read it only when we know nothing.
+            known = self._registered_body
+            current = (
+                known if known is not None else await call(api.get_cluster_custom_object, g, v, plural, name)
+            )
         except ApiException as err:
             if not errors.is_not_found(err):
                 raise
@@ -193,15 +213,48 @@ class ProviderRuntime:
         await self._write_registration_status(ready and (probe is None or probe.healthy), probe)
 
     async def _crd_served(self, name: str) -> bool:
-        """The "CRD presence" readiness of Dynamo and KubeRay: does the CustomResourceDefinition exist?"""
+        """The "CRD presence" readiness of Dynamo and KubeRay: does the CustomResourceDefinition
+        exist? Read once; the CRD watch (`crd_changed`) keeps the answer current."""
+        if name in self._crds:
+            return self._crds[name]
         extensions = client.ApiextensionsV1Api(self._api)
         try:
             await call(extensions.read_custom_resource_definition, name)
         except ApiException as err:
             if errors.is_not_found(err):
-                return False
+                self._crds.setdefault(name, False)
+                return self._crds[name]
             raise
-        return True
+        self._crds.setdefault(name, True)
+        return self._crds[name]
+
+    async def _upstream_deployments(self, spec: UpstreamProbe) -> dict[tuple[str, str], Mapping[str, Any]]:
+        if self._upstream is None:
+            apps = client.AppsV1Api(self._api)
+            listed = await call(
+                apps.list_deployment_for_all_namespaces,
+                label_selector=spec.controller_selector,
+                _preload_content=False,
+            )
+            items = json.loads(listed.data).get("items") or ()
+            self._upstream = {(i["metadata"].get("namespace") or "", i["metadata"]["name"]): i for i in items}
+        return self._upstream
+
+    def crd_changed(self, name: str, served: bool) -> None:
+        """A watch event of a CRD this provider depends on: remember it, then re-register."""
+        self._crds[name] = served
+        self.upstream_changed()
+
+    def upstream_deployment(self, event: str | None, body: Mapping[str, Any]) -> None:
+        """A watch event of an upstream controller Deployment: keep the probe's index, re-probe."""
+        if self._upstream is not None:
+            meta = body.get("metadata") or {}
+            where = (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+            if event == "DELETED":
+                self._upstream.pop(where, None)
+            else:
+                self._upstream[where] = body
+        self.upstream_changed()
 
     async def _write_registration_status(self, ready: bool, probe: ProbeResult | None) -> None:
         status: dict[str, Any] = {
@@ -236,27 +289,20 @@ class ProviderRuntime:
         self._last_write = time.monotonic()
 
     async def probe(self) -> ProbeResult | None:
-        """Run the provider's upstream probe (two reads), or None when it has none."""
+        """Run the provider's upstream probe, or None when it has none. Its two reads are made
+        once; the CRD and Deployment watches keep their answers current afterwards."""
         spec = self.provider.upstream_probe
         if spec is None:
             return None
-        extensions = client.ApiextensionsV1Api(self._api)
         served: bool | str
         try:
-            await call(extensions.read_custom_resource_definition, spec.crd)
-            served = True
+            served = await self._crd_served(spec.crd)
         except ApiException as err:
-            served = False if errors.is_not_found(err) else f"{err.status} {err.reason}"
+            served = f"{err.status} {err.reason}"
         deployments: Mapping[str, Any] | str | None = None
         if served is True:
-            apps = client.AppsV1Api(self._api)
             try:
-                listed = await call(
-                    apps.list_deployment_for_all_namespaces,
-                    label_selector=spec.controller_selector,
-                    _preload_content=False,
-                )
-                deployments = json.loads(listed.data)
+                deployments = {"items": list((await self._upstream_deployments(spec)).values())}
             except ApiException as err:
                 deployments = f"{err.status} {err.reason}"
         return spec.evaluate(served, deployments)
