@@ -32,7 +32,7 @@ from airunway_operator.kube.client import call
 from airunway_operator.kube.events import EventPoster
 from airunway_operator.metrics import Metrics
 from airunway_operator.metrics_server import SecureMetricsServer
-from airunway_operator.reconcile import migration
+from airunway_operator.reconcile import migration, targets
 from airunway_operator.reconcile.cache import ObjectCache, key_of
 from airunway_operator.reconcile.certs import CertRotator
 from airunway_operator.reconcile.core import CoreReconciler
@@ -77,6 +77,8 @@ class OperatorContext:
     #: Essentials of the pods serving each ModelDeployment (the pod watch feeds it).
     pods: PodIndex = field(default_factory=PodIndex)
     targets: TargetCache = field(default_factory=TargetCache)
+    #: The namespaces the operator watches; empty for the whole cluster.
+    namespaces: tuple[str, ...] = ()
     core: CoreReconciler | None = None
     #: The Gateway API Inference Extension integration (with the core, unless turned off).
     gateway: GatewayController | None = None
@@ -219,6 +221,8 @@ class OperatorContext:
                 if self.core is not None:
                     self.core.enqueue(key)
                 self.provider_work(key)
+        kinds = [kind for runtime in self.runtimes for kind in runtime.provider.targets]
+        await targets.prime(self.targets, self.api_client, kinds, self.namespaces)
         for runtime in self.runtimes:
             runtime.start()
         if self.migration is not None:

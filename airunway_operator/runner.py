@@ -97,6 +97,7 @@ def run(
     if not quiet:
         logging.getLogger("airunway").setLevel(logging.DEBUG if debug else logging.INFO)
     context = OperatorContext.build(settings, api_client, enabled)
+    context.namespaces = tuple(namespaces)
     kopf.run(
         standalone=True,
         clusterwide=not namespaces,

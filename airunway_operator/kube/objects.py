@@ -142,6 +142,16 @@ async def replace(
     )
 
 
+async def list_labelled(
+    api_client: client.ApiClient, api_version: str, plural: str, namespace: str | None, label_selector: str
+) -> list[dict[str, Any]]:
+    """The objects of one kind matching `label_selector`, in `namespace` or (None) in all of them."""
+    base = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+    where = f"{base}/namespaces/{namespace}/{plural}" if namespace else f"{base}/{plural}"
+    answer = await call(_request, api_client, "GET", where, query=f"labelSelector={quote(label_selector)}")
+    return [item for item in answer.get("items") or () if isinstance(item, dict)]
+
+
 async def list_items(
     api_client: client.ApiClient, api_version: str, plural: str, namespace: str, label_selector: str
 ) -> list[dict[str, Any]]:
