@@ -26,7 +26,7 @@ T = TypeVar("T")
 REQUEST_TIMEOUT: Final = (5.0, 30.0)
 #: Worker threads for API calls; the connection pool holds as many connections, so none is
 #: discarded and reopened under load.
-WORKERS: Final = 16
+WORKERS: Final = 32
 
 
 def new_api_client() -> client.ApiClient:

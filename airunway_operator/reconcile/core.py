@@ -72,7 +72,7 @@ class CoreReconciler:
         self._timeout = finalizer_timeout
         self._selector = selector_enabled
         self._cache = cache
-        self.queue: WorkQueue[str] = WorkQueue("core", self._process)
+        self.queue: WorkQueue[str] = WorkQueue("core", self._process, workers=32)
         self._providers: dict[str, tuple[str, Any] | None] = {}
         #: Called with the key after every successful pass (in-process providers pick it up).
         self.on_done: Callable[[str], None] | None = None

@@ -49,7 +49,7 @@ from providers.base import (
     TargetKind,
     UpstreamProbe,
 )
-from providers.common import MANAGED_BY, RenderError
+from providers.common import RenderError
 
 logger = logging.getLogger("airunway.provider")
 EventSink = Callable[[Mapping[str, Any], Event], None]
@@ -669,24 +669,25 @@ class ProviderRuntime:
         return not remaining or timed_out
 
     async def _finalize_candidates(self, md: ModelDeployment, kind: TargetKind) -> list[Manifest]:
-        """Objects of `kind` this ModelDeployment may own: the recorded primary by name (even
-        without our labels, to report a foreign owner), plus every labelled object it owns."""
+        """Objects of `kind` this ModelDeployment may own: every labelled one the target cache holds
+        with its owner reference (primed at start, kept by the watch: no list per deletion, which
+        would return the whole namespace), plus the recorded primary by name even without our
+        label, to report a foreign owner."""
         namespace = md.metadata.namespace or ""
         found: dict[str, Manifest] = {}
+        for (api_version, kind_name, where, name), body in self._targets.items():
+            if (api_version, kind_name, where) == (kind.api_version, kind.kind, namespace) and _owned_by(
+                body, md
+            ):
+                found[name] = body
         if kind == self.provider.primary:
             name = _primary_name(md, self.provider)
-            try:
-                found[name] = await objects.get(self._api, kind.api_version, kind.plural, namespace, name)
-            except ApiException as err:
-                if not errors.is_not_found(err):
-                    raise
-        listed = await objects.list_items(
-            self._api, kind.api_version, kind.plural, namespace, f"{MANAGED_BY}=airunway"
-        )
-        for item in listed:
-            name = (item.get("metadata") or {}).get("name") or ""
-            if _owned_by(item, md):
-                found[name] = item
+            if name not in found:
+                try:
+                    found[name] = await objects.get(self._api, kind.api_version, kind.plural, namespace, name)
+                except ApiException as err:
+                    if not errors.is_not_found(err):
+                        raise
         return list(found.values())
 
 
