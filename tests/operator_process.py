@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -25,8 +26,25 @@ from airunway_operator.api import constants
 from airunway_operator.kube import webhooks
 from tests.support import REPO, wait_for
 
+_HANDED_OUT: set[int] = set()
+#: Below Linux's ephemeral range (32768-60999): a port the kernel hands out for an outgoing
+#: connection in the meantime (any process's) would otherwise make the operator's bind fail.
+_PORTS = range(24000, 32000)
+
 
 def free_port() -> int:
+    """A loopback port free now, outside the ephemeral range, never returned twice per process."""
+    for _ in range(500):
+        port = random.choice(_PORTS)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

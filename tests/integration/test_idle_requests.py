@@ -14,10 +14,16 @@ from tests.operator_process import Operator
 from tests.support import wait_for
 
 
-def test_heartbeats_are_the_only_requests_at_idle(cluster: Cluster, tmp_path: Path) -> None:
+def test_heartbeats_are_the_only_requests_at_idle(cluster: Cluster, namespace: str, tmp_path: Path) -> None:
     log = plane.default_layout().logs / "audit.log"
+    # Watching one empty namespace: other tests' leftovers elsewhere on the plane are not ours.
     op = Operator(
-        cluster.kubeconfig, tmp_path / "op.log", "--no-webhook", env={"AIRUNWAY_HEARTBEAT_SECONDS": "2"}
+        cluster.kubeconfig,
+        tmp_path / "op.log",
+        "--no-webhook",
+        "--namespace",
+        namespace,
+        env={"AIRUNWAY_HEARTBEAT_SECONDS": "2"},
     )
     try:
         op.wait_healthy()
@@ -28,7 +34,7 @@ def test_heartbeats_are_the_only_requests_at_idle(cluster: Cluster, tmp_path: Pa
         requests = audit.by_operator(audit.requests_since(log, start, audit.OPERATOR_AGENTS))
     finally:
         op.kill()
-    kinds = {(r.verb, r.resource) for r in requests if r.verb != "watch"}
+    kinds = {(r.verb, r.resource) for r in requests if r.verb != "watch" and r.namespace in ("", namespace)}
     assert kinds <= {("patch", "inferenceproviderconfigs/status")}, sorted(kinds)
     heartbeats = [r for r in requests if r.resource == "inferenceproviderconfigs/status"]
     assert heartbeats, "the heartbeat writes status.lastHeartbeat"
