@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
+from kubernetes import client, watch
+
+from airunway_operator.api import constants
 
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[1]
@@ -77,3 +82,31 @@ def manifests(folder: str) -> list[tuple[str, dict[str, Any]]]:
             continue
         docs += [(path.name, d) for d in yaml.safe_load_all(path.read_text()) if d]
     return docs
+
+
+@contextlib.contextmanager
+def recorded_versions(custom: client.CustomObjectsApi, namespace: str) -> Iterator[list[dict[str, Any]]]:
+    """Every ModelDeployment body the watch of `namespace` reports while the block runs."""
+    seen: list[dict[str, Any]] = []
+    stop = threading.Event()
+
+    def record() -> None:
+        stream = watch.Watch()
+        while not stop.is_set():
+            for event in stream.stream(
+                custom.list_namespaced_custom_object,
+                constants.GROUP,
+                constants.VERSION,
+                namespace,
+                constants.MODELDEPLOYMENT_PLURAL,
+                timeout_seconds=2,
+            ):
+                seen.append(event["object"])
+
+    recorder = threading.Thread(target=record, daemon=True)
+    recorder.start()
+    try:
+        yield seen
+    finally:
+        stop.set()
+        recorder.join(5)

@@ -6,18 +6,16 @@ seen through the watch and turns routing on."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from kubernetes import watch
 
 from airunway_operator.api import constants
 from tests.conftest import Cluster
 from tests.operator_process import Operator
-from tests.support import vllm_md, wait_for
+from tests.support import recorded_versions, vllm_md, wait_for
 
 G, V, MD = constants.GROUP, constants.VERSION, constants.MODELDEPLOYMENT_PLURAL
 GW_GROUP, GW_VERSION = "gateway.networking.k8s.io", "v1"
@@ -58,23 +56,10 @@ def _warnings(cluster: Cluster, namespace: str, name: str) -> list[str]:
     return [e.reason for e in events.items if e.type == "Warning"]
 
 
-def _record(cluster: Cluster, namespace: str, seen: list[dict[str, Any]], stop: threading.Event) -> None:
-    stream = watch.Watch()
-    while not stop.is_set():
-        for event in stream.stream(
-            cluster.custom.list_namespaced_custom_object, G, V, namespace, MD, timeout_seconds=2
-        ):
-            seen.append(event["object"])
-
-
 def test_no_gateway_is_reported_with_running_and_a_later_gateway_is_used(
     cluster: Cluster, namespace: str, operator: Operator
 ) -> None:
-    seen: list[dict[str, Any]] = []
-    stop = threading.Event()
-    recorder = threading.Thread(target=_record, args=(cluster, namespace, seen, stop), daemon=True)
-    recorder.start()
-    try:
+    with recorded_versions(cluster.custom, namespace) as seen:
         cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, vllm_md("plain"))
         asked = vllm_md("asked")
         asked["spec"]["gateway"] = {"enabled": True}
@@ -87,9 +72,6 @@ def test_no_gateway_is_reported_with_running_and_a_later_gateway_is_used(
             90,
             "GatewayReady=False/NoGateway on both",
         )
-    finally:
-        stop.set()
-        recorder.join(5)
     plain = [v for v in seen if v["metadata"]["name"] == "plain"]
     first_running = next(v for v in plain if (v.get("status") or {}).get("phase") == "Running")
     assert _gateway_ready(first_running) == ("False", "NoGateway")

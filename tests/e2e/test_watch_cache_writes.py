@@ -11,18 +11,17 @@ the core and the provider share their writes, without losing what a read used to
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from kubernetes import client, watch
+from kubernetes import client
 
 from airunway_operator.api import constants
 from tests.conftest import Cluster
 from tests.operator_process import Operator
-from tests.support import get_or_none, vllm_md, wait_for
+from tests.support import get_or_none, recorded_versions, vllm_md, wait_for
 
 G, V, MD = constants.GROUP, constants.VERSION, constants.MODELDEPLOYMENT_PLURAL
 CORE_FINALIZER = "airunway.ai/core"
@@ -43,34 +42,16 @@ def _status(cluster: Cluster, namespace: str, name: str) -> dict[str, Any]:
     return dict(body.get("status") or {})
 
 
-def _record_versions(
-    cluster: Cluster, namespace: str, seen: list[dict[str, Any]], stop: threading.Event
-) -> None:
-    stream = watch.Watch()
-    while not stop.is_set():
-        for event in stream.stream(
-            cluster.custom.list_namespaced_custom_object, G, V, namespace, MD, timeout_seconds=2
-        ):
-            seen.append(event["object"])
-
-
 def test_new_object_writes_finalizers_once_and_status_with_the_providers_result(
     cluster: Cluster, namespace: str, operator: Operator
 ) -> None:
-    seen: list[dict[str, Any]] = []
-    stop = threading.Event()
-    recorder = threading.Thread(target=_record_versions, args=(cluster, namespace, seen, stop), daemon=True)
-    recorder.start()
-    try:
+    with recorded_versions(cluster.custom, namespace) as seen:
         cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, vllm_md("once"))
         wait_for(
             lambda: _status(cluster, namespace, "once").get("phase") == "Running" or None,
             90,
             "the ModelDeployment to run",
         )
-    finally:
-        stop.set()
-        recorder.join(5)
     versions = list({v["metadata"]["resourceVersion"]: v for v in seen}.values())
     with_finalizers = [v for v in versions if v["metadata"].get("finalizers")]
     assert set(with_finalizers[0]["metadata"]["finalizers"]) == {CORE_FINALIZER, VLLM_FINALIZER}
