@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
-import sys
 import threading
 import time
 import uuid
@@ -30,11 +29,11 @@ from benchmarks.burst import (
     ensure_capacity,
     machine,
     per_object,
-    remove_bench_nodes,
     start_operator,
+    tear_down,
 )
 from tests.controlplane import install, plane
-from tests.operator_process import deregister, webhook_answers
+from tests.operator_process import webhook_answers
 from tests.support import wait_for
 
 G, V, MD = constants.GROUP, constants.VERSION, constants.MODELDEPLOYMENT_PLURAL
@@ -139,13 +138,7 @@ def main() -> None:
             print(audit.breakdown_table(idle, max(args.idle, 1) / 60, namespace, "per minute"))
     finally:
         stop.set()
-        try:
-            delete_namespaces(core, PREFIX, 180)  # while the operator runs: it releases finalizers
-        except AssertionError as err:
-            print(f"clean-up: {err}; delete it by hand", file=sys.stderr)
-        op.kill()
-        deregister(api_client)
-        remove_bench_nodes(core)
+        tear_down(core, api_client, op, PREFIX, 180)
 
 
 if __name__ == "__main__":

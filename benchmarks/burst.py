@@ -165,6 +165,20 @@ def remove_bench_nodes(core: client.CoreV1Api) -> None:
                 raise
 
 
+def tear_down(
+    core: client.CoreV1Api, api_client: client.ApiClient, op: Operator, prefix: str, timeout: float
+) -> None:
+    """Delete the benchmark's namespaces while the operator runs (it releases their finalizers),
+    then stop it, remove its webhook registration and the extra GPU nodes."""
+    try:
+        delete_namespaces(core, prefix, timeout)
+    except AssertionError as err:
+        print(f"clean-up: {err}; delete it by hand", file=sys.stderr)
+    op.kill()
+    deregister(api_client)
+    remove_bench_nodes(core)
+
+
 def bench_md(name: str) -> dict[str, Any]:
     body = vllm_md(name)
     body["spec"]["engine"]["image"] = IMAGE
@@ -540,13 +554,7 @@ def run(args: argparse.Namespace, name: str, memory: bool = False) -> None:
                 print(f"operator RSS after idle: {mem['VmRSS']:.0f} MiB (peak {mem['VmHWM']:.0f} MiB)")
         print(f"\nmachine at the end: {machine()}")
     finally:
-        try:
-            delete_namespaces(core, prefix, timeout)  # while the operator runs: it releases finalizers
-        except AssertionError as err:
-            print(f"clean-up: {err}; delete it by hand", file=sys.stderr)
-        op.kill()
-        deregister(api_client)
-        remove_bench_nodes(core)
+        tear_down(core, api_client, op, prefix, timeout)
 
 
 if __name__ == "__main__":
