@@ -562,12 +562,12 @@ class ProviderRuntime:
         prior: Mapping[str, Any] | None = None,
     ) -> None:
         observed = body.get("status") or {}
-        if prior:
-            base = status_patch.applied(observed, prior)
-            desired = outcome.status_fields(base, md.metadata.generation, datetime.now(UTC))
-            desired = status_patch.combined(prior, desired)
-        else:
-            desired = outcome.status_fields(observed, md.metadata.generation, datetime.now(UTC))
+        prior = prior or {}
+        # The provider's fields over the core's (`prior`): one write says what two would have.
+        base = status_patch.applied(observed, prior)
+        desired = status_patch.combined(
+            prior, outcome.status_fields(base, md.metadata.generation, datetime.now(UTC))
+        )
         if self.running_status is not None:
             after = status_patch.applied(observed, desired)
             if after.get("phase") == Phase.RUNNING.value:
