@@ -110,7 +110,11 @@ class GatewayController:
             return
         before = self.detection
         self.detection = before.with_crd(name, body is not None and detection.is_served(body))
-        if (before.available, before.istio) != (self.detection.available, self.detection.istio):
+        # The first verdict counts as a change too: passes skipped while it was unknown re-run.
+        if not before.known or (before.available, before.istio) != (
+            self.detection.available,
+            self.detection.istio,
+        ):
             logger.info(
                 "Gateway API Inference Extension %s",
                 "detected" if self.detection.available else "not available",
