@@ -97,6 +97,10 @@ install: venv ## install our CRDs and the vendored third-party CRDs into $$KUBEC
 run: venv ## run the operator in the foreground against $$KUBECONFIG (webhook on https://127.0.0.1:9443)
 	AIRUNWAY_VLLM_IMAGE_RESOLUTION=$${AIRUNWAY_VLLM_IMAGE_RESOLUTION:-off} $(VENV)/bin/airunway-operator run --register-webhook
 
+.PHONY: backend
+backend: venv ## run the backend API + UI in the foreground against $$KUBECONFIG, auth off (http://127.0.0.1:8080/)
+	AIRUNWAY_BACKEND_AUTH=false $(VENV)/bin/airunway-backend --host 127.0.0.1 --port 8080
+
 .PHONY: demo
 demo: cluster-up install ## local plane + CRDs + providers + samples, then the operator in the foreground
 	$(PY) -m tests.controlplane demo

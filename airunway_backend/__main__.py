@@ -1,0 +1,3 @@
+from airunway_backend.cli import main
+
+main()
