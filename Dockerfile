@@ -1,12 +1,24 @@
 # syntax=docker/dockerfile:1
-# Operator image: slim Python, non-root (65532), runs `airunway-operator run`; fits readOnlyRootFilesystem
+# Operator image: slim Python, non-root (65532), runs `airunway-operator run` (the same image runs the backend
+# and web UI as `airunway-backend`); fits readOnlyRootFilesystem
 # (nothing is written outside /tmp). Build: docs/gitops.md. .ci/run replays these steps without Docker.
 #
 # The base is pinned by its full version tag. For a byte-for-byte reproducible build pin it by digest too:
 #   docker build --build-arg BASE_IMAGE=python:3.11.13-slim-bookworm@sha256:<digest> .
 ARG BASE_IMAGE=python:3.11.13-slim-bookworm
+# The web UI is only built here (its bundle ends up in the wheel); no Node.js in the runtime image.
+ARG NODE_IMAGE=node:22-bookworm-slim
 
-# Stage 1: build the operator's wheel and the wheels of every dependency it resolves to.
+# Stage 0: bundle the web UI (ui/) into airunway_backend/static from the committed package-lock.json.
+FROM ${NODE_IMAGE} AS ui
+WORKDIR /src/ui
+COPY ui/package.json ui/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY ui/ ./
+RUN npm run build
+
+# Stage 1: build the wheel (operator, providers, backend with the UI bundle) and the wheels of every
+# dependency it resolves to.
 FROM ${BASE_IMAGE} AS build
 ARG SOURCE_DATE_EPOCH=0
 ENV SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH} \
@@ -17,6 +29,8 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY airunway_operator ./airunway_operator
 COPY providers ./providers
+COPY airunway_backend ./airunway_backend
+COPY --from=ui /src/airunway_backend/static ./airunway_backend/static
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 # Stage 2: install exactly those wheels, offline, into the runtime image.

@@ -30,6 +30,20 @@ $(VENV)/.installed: pyproject.toml
 .PHONY: venv
 venv: $(VENV)/.installed ## create .venv with the operator and dev tools
 
+# Web UI (ui/, TypeScript + React): bundled into airunway_backend/static, which the backend serves.
+# The backend runs without it and then answers `/` with a page that says to run `make ui`.
+.PHONY: ui
+ui: ## build the web UI into airunway_backend/static (npm ci + esbuild)
+	cd ui && npm ci --no-audit --no-fund && npm run build
+
+.PHONY: ui-typecheck
+ui-typecheck: ## tsc --noEmit over the web UI
+	cd ui && npm ci --no-audit --no-fund && npm run typecheck
+
+.PHONY: test-browser
+test-browser: venv ui testenv-build ## Playwright + system Chromium through the UI on the local plane (screenshots in .artifacts/)
+	$(PY) -m pytest tests/browser $(PYTEST_ARGS)
+
 .PHONY: fmt
 fmt: venv ## format the code
 	$(PY) -m ruff format .
