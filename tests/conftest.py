@@ -1,8 +1,8 @@
 """Shared fixtures: the real local control plane (session-scoped) and per-test namespaces.
 
-Tests under tests/integration, tests/e2e and tests/faults are marked `cluster` automatically. They bring the
-plane up (or reuse a running one), install our CRDs plus the vendored third-party CRDs, and refuse
-any kubeconfig context whose name does not start with `airunway-`. Under CI=true a missing
+Tests under the CLUSTER_DIRS below are marked `cluster` automatically. They bring the plane up (or
+reuse a running one), install our CRDs plus the vendored third-party CRDs, and refuse any kubeconfig
+context whose name does not start with `airunway-`. Under CI=true a missing
 control-plane binary is an error, never a skip.
 """
 
@@ -23,7 +23,7 @@ from kubernetes.client.rest import ApiException
 from tests import operator_process
 from tests.controlplane import binaries, install, plane
 
-CLUSTER_DIRS = ("integration", "e2e", "faults")
+CLUSTER_DIRS = ("integration", "e2e", "faults", "browser")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
