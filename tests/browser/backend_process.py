@@ -1,0 +1,74 @@
+"""Run `airunway-backend` as a real child process on a free loopback port, against the local plane."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from tests.operator_process import free_port
+from tests.support import REPO, wait_for
+
+
+def _health(url: str) -> dict[str, Any] | None:
+    try:
+        with urllib.request.urlopen(f"{url}/api/health", timeout=2) as resp:
+            body: dict[str, Any] = json.loads(resp.read())
+            return body
+    except OSError:
+        return None
+
+
+class Backend:
+    """The backend with auth off; the Hugging Face endpoint points at a closed loopback port so a
+    model search answers "offline" without any traffic leaving the machine."""
+
+    def __init__(self, kubeconfig: Path, log: Path, settings_namespace: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        closed = free_port()  # handed out once and never bound: nothing listens there
+        env = {
+            **os.environ,
+            "KUBECONFIG": str(kubeconfig),
+            "AIRUNWAY_BACKEND_AUTH": "false",
+            "AIRUNWAY_BACKEND_NAMESPACE": settings_namespace,
+            "AIRUNWAY_BACKEND_HF_ENDPOINT": f"http://127.0.0.1:{closed}",
+            "AIRUNWAY_BACKEND_HF_TIMEOUT_SECONDS": "1",
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "airunway_backend", "--host", "127.0.0.1", "--port", str(self.port), "--no-auth"],
+            cwd=REPO,
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_ready(self, timeout: float = 60) -> dict[str, Any]:
+        health = wait_for(
+            lambda: _health(self.url) or (self.proc.poll() is not None and {"exited": True}),
+            timeout,
+            "the backend's /api/health",
+        )
+        assert self.proc.poll() is None, self.output()
+        return health
+
+    def get_json(self, path: str) -> Any:
+        with urllib.request.urlopen(f"{self.url}{path}", timeout=10) as resp:
+            return json.loads(resp.read())
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
