@@ -13,7 +13,16 @@ from airunway_backend.auth import TokenVerdicts
 from airunway_backend.config import BackendConfig
 from airunway_backend.deps import Backend
 from airunway_backend.kube import KubeAccess, KubeError
-from airunway_backend.routes import deployments, health, namespaces
+from airunway_backend.routes import (
+    cluster,
+    deployments,
+    health,
+    installation,
+    models,
+    namespaces,
+    runtimes,
+    settings,
+)
 
 
 def create_app(config: BackendConfig, access: KubeAccess) -> FastAPI:
@@ -36,7 +45,7 @@ def create_app(config: BackendConfig, access: KubeAccess) -> FastAPI:
     async def kube_error(_: Request, err: KubeError) -> JSONResponse:
         return JSONResponse({"detail": err.detail}, status_code=err.status)
 
-    for module in (health, deployments, namespaces):
+    for module in (health, deployments, namespaces, models, runtimes, installation, settings, cluster):
         app.include_router(module.router, prefix="/api")
     app.include_router(static.router(config.static_dir))
     return app

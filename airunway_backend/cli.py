@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 
 import uvicorn
+from kubernetes.config.config_exception import ConfigException
 
 from airunway_backend.app import create_app
 from airunway_backend.config import BackendConfig
@@ -27,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-auth",
         action="store_true",
-        help="accept requests without a bearer token and act as the backend itself (AIRUNWAY_BACKEND_AUTH=false)",
+        help="accept requests without a token, acting as the backend itself (AIRUNWAY_BACKEND_AUTH=false)",
     )
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     return parser
@@ -47,7 +48,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not config.auth:
         for _ in range(3):
             log.warning(AUTH_OFF_WARNING)
-    access = KubeAccess(load_configuration(), config.kube_timeout_seconds)
+    try:
+        kube_config = load_configuration()
+    except ConfigException as err:
+        log.error("no Kubernetes configuration: set KUBECONFIG or run in a pod (%s)", err)
+        raise SystemExit(2) from None
+    access = KubeAccess(kube_config, config.kube_timeout_seconds)
     log.info(
         "serving the API and UI on http://%s:%d/ (auth %s)",
         args.host,

@@ -18,7 +18,9 @@ def status_detail(code: int, body: str | bytes | None, fallback: str) -> dict[st
     if not isinstance(status, dict):
         text = body.decode(errors="replace") if isinstance(body, bytes) else body
         return {"message": (text or fallback).strip(), "reason": None, "code": code, "causes": []}
-    details = status.get("details") if isinstance(status.get("details"), dict) else {}
+    details = status.get("details")
+    if not isinstance(details, dict):
+        details = {}
     return {
         "message": status.get("message") or fallback,
         "reason": status.get("reason"),

@@ -62,7 +62,7 @@ class KubeAccess:
         cfg.refresh_api_key_hook = None
         cfg.api_key = {"authorization": token}
         cfg.api_key_prefix = {"authorization": "Bearer"}
-        return Kube(client.ApiClient(cfg), self.timeout)
+        return Kube(client.ApiClient(cfg), self.timeout, token)
 
     def close(self) -> None:
         self.own.close()
@@ -71,8 +71,10 @@ class KubeAccess:
 class Kube:
     """Async Kubernetes calls through one API client."""
 
-    def __init__(self, api: client.ApiClient, timeout: float) -> None:
+    def __init__(self, api: client.ApiClient, timeout: float, token: str | None = None) -> None:
         self.api = api
+        #: The caller's bearer token when this client acts for a caller (helm gets it too).
+        self.token = token
         self.timeout = timeout
         self.core = client.CoreV1Api(api)
         self.custom = client.CustomObjectsApi(api)
