@@ -188,7 +188,8 @@ function Pods({ details, base }: { details: DeploymentDetails; base: string }) {
             </button>
           </div>
           <ErrorBox message={logs.error} />
-          <pre data-testid="pod-logs">{logs.loading ? "Loading…" : logs.data?.logs || "(no output)"}</pre>
+          {logs.loading && <p className="muted">Loading…</p>}
+          {!logs.loading && !logs.error && <pre data-testid="pod-logs">{logs.data?.logs || "(no output)"}</pre>}
         </div>
       )}
     </>
