@@ -24,8 +24,9 @@ def _health(url: str) -> dict[str, Any] | None:
 
 
 class Backend:
-    """The backend with auth off; the Hugging Face endpoint points at a closed loopback port so a
-    model search answers "offline" without any traffic leaving the machine."""
+    """The backend with auth off. Nothing it does may leave the machine: the Hugging Face endpoint is a
+    closed loopback port (a search answers "offline") and helm is a path that does not exist (an
+    install answers the commands instead of fetching charts)."""
 
     def __init__(self, kubeconfig: Path, log: Path, settings_namespace: str) -> None:
         self.port = free_port()
@@ -39,6 +40,7 @@ class Backend:
             "AIRUNWAY_BACKEND_NAMESPACE": settings_namespace,
             "AIRUNWAY_BACKEND_HF_ENDPOINT": f"http://127.0.0.1:{closed}",
             "AIRUNWAY_BACKEND_HF_TIMEOUT_SECONDS": "1",
+            "AIRUNWAY_BACKEND_HELM": str(log.parent / "no-helm-here"),
         }
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "airunway_backend", "--host", "127.0.0.1", "--port", str(self.port), "--no-auth"],

@@ -44,7 +44,24 @@ def catalog_model(backend: Backend) -> str:
     return MODEL_ID if MODEL_ID in ids else ids[0]
 
 
-def test_every_page_renders_live_data(page: Page, operator: Operator, backend: Backend) -> None:
+def phase_of(cluster: Cluster, namespace: str, name: str) -> str | None:
+    md = cluster.custom.get_namespaced_custom_object(G, V, namespace, MD, name)
+    phase: str | None = (md.get("status") or {}).get("phase")
+    return phase
+
+
+def test_every_page_renders_live_data(
+    page: Page, cluster: Cluster, namespace: str, operator: Operator, backend: Backend
+) -> None:
+    # A few ModelDeployments made with the Kubernetes API, so the list shows more than one state:
+    # two run on kwok GPU nodes; one asks for more GPUs than any node has and its pod stays Pending.
+    for body in (vllm_md("qwen-chat"), vllm_md("qwen-batch", replicas=2), vllm_md("too-big")):
+        if body["metadata"]["name"] == "too-big":
+            body["spec"]["resources"]["gpu"]["count"] = 16
+        cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, body)
+    for name in ("qwen-chat", "qwen-batch"):
+        wait_for(lambda n=name: phase_of(cluster, namespace, n) == "Running", 120, f"{name} to run")
+
     page.goto("/models")
     expect(page.get_by_test_id("cluster-status")).to_contain_text("Cluster connected")
     cards = page.locator("article.model-card")
@@ -64,19 +81,54 @@ def test_every_page_renders_live_data(page: Page, operator: Operator, backend: B
     vllm = page.locator('article[data-runtime="vllm"]')
     expect(vllm).to_contain_text("ready", timeout=30_000)
     expect(vllm.get_by_text("not ready")).to_have_count(0, timeout=30_000)
+    # helm is not available to this backend: the install button answers the commands to run.
+    vllm.get_by_role("button", name=re.compile("Install|Reinstall")).click()
+    expect(vllm.get_by_test_id("install-output")).to_contain_text("Helm is not available")
     screenshot(page, "runtimes")
 
+    # A custom model saved in Settings shows up in the catalog with its GPU-fit verdict.
     page.goto("/settings")
-    expect(page.get_by_label("Default namespace", exact=True)).to_be_visible()
+    page.get_by_label("Default namespace", exact=True).fill(namespace)
+    page.get_by_label("Custom model id", exact=True).fill("acme/big-model")
+    page.get_by_label("Custom model name", exact=True).fill("Acme Big")
+    page.get_by_label("Custom model GPU memory", exact=True).fill("200GB")
+    page.get_by_role("button", name="Add").click()
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
     screenshot(page, "settings")
+    stored = backend.get_json("/api/settings")
+    assert stored["defaultNamespace"] == namespace
+    assert [m["id"] for m in stored["customModels"]] == ["acme/big-model"]
+    page.goto("/models")
+    custom = page.locator('article[data-model-id="acme/big-model"]')
+    expect(custom).to_contain_text("custom")
+    expect(custom.get_by_test_id("gpu-fit")).to_contain_text("needs 3 × 80 GB GPUs on one node")
 
-    page.goto("/deploy")
-    expect(page.get_by_label("Model id", exact=True)).to_be_visible()
+    # The deploy form starts in the saved default namespace and warns about GPUs no node has.
+    custom.get_by_role("button", name="Deploy").click()
+    expect(page.get_by_label("Model id", exact=True)).to_have_value("acme/big-model")
+    expect(page.get_by_label("Namespace", exact=True)).to_have_value(namespace)
+    page.get_by_label("GPUs per replica", exact=True).fill("16")
+    expect(page.get_by_test_id("capacity-warning")).to_contain_text("more than any node has (at most 8)")
     screenshot(page, "deploy")
 
     page.goto("/deployments")
     expect(page.get_by_role("heading", name="Deployments")).to_be_visible()
+    for name, replicas in (("qwen-chat", "1/1"), ("qwen-batch", "2/2")):
+        row = page.locator(f'tr[data-deployment="{namespace}/{name}"]')
+        expect(row.get_by_test_id("phase")).to_have_text("Running")
+        expect(row.get_by_test_id("replicas")).to_have_text(replicas)
+    too_big = page.locator(f'tr[data-deployment="{namespace}/too-big"]')
+    expect(too_big.get_by_test_id("phase")).not_to_have_text("Running")
+    expect(too_big.get_by_test_id("replicas")).to_have_text("0/1")
     screenshot(page, "deployments")
+
+    # The pending one's details say why: the scheduler's event names the missing GPUs.
+    too_big.get_by_role("link", name="too-big").click()
+    events = page.get_by_role("table", name="Events")
+    expect(events).to_contain_text("FailedScheduling", timeout=30_000)
+    expect(events).to_contain_text("nvidia.com/gpu")
+    screenshot(page, "deployment-details-pending")
 
 
 def test_deploy_from_the_catalog_runs_and_is_deleted(

@@ -39,10 +39,10 @@ export function DeployPage({ query }: { query: URLSearchParams }) {
 
   // The namespace defaults to the configured one once settings arrive, unless the user chose already.
   useEffect(() => {
-    if (form.namespace) return;
+    if (form.namespace || settings.loading) return;
     const fallback = settings.data?.defaultNamespace || (namespaces.data?.items.includes("default") ? "default" : "");
     if (fallback) setForm((f) => (f.namespace ? f : { ...f, namespace: fallback }));
-  }, [settings.data, namespaces.data, form.namespace]);
+  }, [settings.data, settings.loading, namespaces.data, form.namespace]);
 
   const update = (key: keyof DeployForm) => (value: string) => {
     const next = { ...form, [key]: value };

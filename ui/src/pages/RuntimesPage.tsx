@@ -83,8 +83,12 @@ function InstallOutput({ result }: { result: InstallResult }) {
   return (
     <div className="install-output" data-testid="install-output">
       <p>{headline}</p>
-      {result.output && <pre>{result.output}</pre>}
-      {result.commands.length > 0 && <pre data-testid="install-commands">{result.commands.join("\n")}</pre>}
+      {result.output && result.helmAvailable !== false && <pre>{result.output}</pre>}
+      {result.commands.length > 0 ? (
+        <pre data-testid="install-commands">{result.commands.join("\n")}</pre>
+      ) : (
+        <p className="muted">This provider declares no installation commands.</p>
+      )}
     </div>
   );
 }
