@@ -111,13 +111,24 @@ install: venv ## install our CRDs and the vendored third-party CRDs into $$KUBEC
 run: venv ## run the operator in the foreground against $$KUBECONFIG (webhook on https://127.0.0.1:9443)
 	AIRUNWAY_VLLM_IMAGE_RESOLUTION=$${AIRUNWAY_VLLM_IMAGE_RESOLUTION:-off} $(VENV)/bin/airunway-operator run --register-webhook
 
+# The backend keeps its settings ConfigMap here; the demo namespace exists on the local plane.
+BACKEND_NAMESPACE ?= airunway-demo
+
 .PHONY: backend
 backend: venv ## run the backend API + UI in the foreground against $$KUBECONFIG, auth off (http://127.0.0.1:8080/)
-	AIRUNWAY_BACKEND_AUTH=false $(VENV)/bin/airunway-backend --host 127.0.0.1 --port 8080
+	AIRUNWAY_BACKEND_AUTH=false AIRUNWAY_BACKEND_NAMESPACE=$${AIRUNWAY_BACKEND_NAMESPACE:-$(BACKEND_NAMESPACE)} \
+		$(VENV)/bin/airunway-backend --host 127.0.0.1 --port 8080
 
 .PHONY: demo
-demo: cluster-up install ## local plane + CRDs + providers + samples, then the operator in the foreground
+# The backend takes 8080, so the demo's operator serves its metrics on 8082.
+demo: cluster-up install ## local plane + CRDs + providers + samples, the backend + UI in the background, then the operator
 	$(PY) -m tests.controlplane demo
+	@mkdir -p $(TESTENV)
+	@AIRUNWAY_BACKEND_AUTH=false AIRUNWAY_BACKEND_NAMESPACE=$${AIRUNWAY_BACKEND_NAMESPACE:-$(BACKEND_NAMESPACE)} \
+		$(VENV)/bin/airunway-backend --host 127.0.0.1 --port 8080 >$(TESTENV)/backend.log 2>&1 & backend=$$!; \
+	trap 'kill $$backend 2>/dev/null' EXIT; \
+	echo "UI: http://127.0.0.1:8080/   (backend log: $(TESTENV)/backend.log; auth off, local demo only)"; \
+	AIRUNWAY_METRICS_PORT=$${AIRUNWAY_METRICS_PORT:-8082} \
 	AIRUNWAY_VLLM_IMAGE_RESOLUTION=$${AIRUNWAY_VLLM_IMAGE_RESOLUTION:-off} $(VENV)/bin/airunway-operator run --register-webhook
 
 .PHONY: test-unit
