@@ -36,9 +36,9 @@ venv: $(VENV)/.installed ## create .venv with the operator and dev tools
 ui: ## build the web UI into airunway_backend/static (npm ci + esbuild)
 	cd ui && npm ci --no-audit --no-fund && npm run build
 
-.PHONY: ui-typecheck
-ui-typecheck: ## tsc --noEmit over the web UI
-	cd ui && npm ci --no-audit --no-fund && npm run typecheck
+.PHONY: ui-check
+ui-check: ## the web UI's tsc --noEmit and its unit tests (node --test)
+	cd ui && npm ci --no-audit --no-fund && npm run typecheck && npm test
 
 .PHONY: test-browser
 test-browser: venv ui testenv-build ## Playwright + system Chromium through the UI on the local plane (screenshots in .artifacts/)

@@ -43,7 +43,7 @@ class Backend:
             "AIRUNWAY_BACKEND_HELM": str(log.parent / "no-helm-here"),
         }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "airunway_backend", "--host", "127.0.0.1", "--port", str(self.port), "--no-auth"],
+            [sys.executable, "-m", "airunway_backend", "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=REPO,
             env=env,
             stdout=log.open("wb"),
@@ -54,13 +54,12 @@ class Backend:
         return self.log.read_text(errors="replace")
 
     def wait_ready(self, timeout: float = 60) -> dict[str, Any]:
-        health = wait_for(
-            lambda: _health(self.url) or (self.proc.poll() is not None and {"exited": True}),
-            timeout,
-            "the backend's /api/health",
-        )
-        assert self.proc.poll() is None, self.output()
-        return health
+        def answered() -> dict[str, Any] | None:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"the backend exited during start-up:\n{self.output()}")
+            return _health(self.url)
+
+        return wait_for(answered, timeout, "the backend's /api/health")
 
     def get_json(self, path: str) -> Any:
         with urllib.request.urlopen(f"{self.url}{path}", timeout=10) as resp:

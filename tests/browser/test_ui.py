@@ -5,6 +5,7 @@ is shown as it wrote it."""
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from typing import Any
@@ -44,10 +45,9 @@ def catalog_model(backend: Backend) -> str:
     return MODEL_ID if MODEL_ID in ids else ids[0]
 
 
-def phase_of(cluster: Cluster, namespace: str, name: str) -> str | None:
+def running(cluster: Cluster, namespace: str, name: str) -> bool:
     md = cluster.custom.get_namespaced_custom_object(G, V, namespace, MD, name)
-    phase: str | None = (md.get("status") or {}).get("phase")
-    return phase
+    return bool((md.get("status") or {}).get("phase") == "Running")
 
 
 def test_every_page_renders_live_data(
@@ -60,7 +60,7 @@ def test_every_page_renders_live_data(
             body["spec"]["resources"]["gpu"]["count"] = 16
         cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, body)
     for name in ("qwen-chat", "qwen-batch"):
-        wait_for(lambda n=name: phase_of(cluster, namespace, n) == "Running", 120, f"{name} to run")
+        wait_for(functools.partial(running, cluster, namespace, name), 120, f"{name} to run")
 
     page.goto("/models")
     expect(page.get_by_test_id("cluster-status")).to_contain_text("Cluster connected")
@@ -102,7 +102,7 @@ def test_every_page_renders_live_data(
     page.goto("/models")
     custom = page.locator('article[data-model-id="acme/big-model"]')
     expect(custom).to_contain_text("custom")
-    expect(custom.get_by_test_id("gpu-fit")).to_contain_text("needs 3 × 80 GB GPUs on one node")
+    expect(custom.get_by_test_id("gpu-fit")).to_contain_text("needs 3 \u00d7 80 GB GPUs on one node")
 
     # The deploy form starts in the saved default namespace and warns about GPUs no node has.
     custom.get_by_role("button", name="Deploy").click()
@@ -213,6 +213,6 @@ def test_api_server_rejection_is_shown_verbatim(
     page.goto(f"/deploy?model={MODEL_ID}&name=taken&namespace={namespace}")
     page.get_by_role("button", name="Deploy", exact=True).click()
     alert = page.get_by_role("alert").filter(has_text="rejected")
-    expect(alert).to_contain_text(f'modeldeployments.airunway.ai "taken" already exists')
+    expect(alert).to_contain_text('modeldeployments.airunway.ai "taken" already exists')
     screenshot(page, "deploy-rejected")
     assert [md["metadata"]["name"] for md in modeldeployments(cluster, namespace)] == ["taken"]
