@@ -24,11 +24,11 @@ def _health(url: str) -> dict[str, Any] | None:
 
 
 class Backend:
-    """The backend with auth off. Nothing it does may leave the machine: the Hugging Face endpoint is a
-    closed loopback port (a search answers "offline") and helm is a path that does not exist (an
-    install answers the commands instead of fetching charts)."""
+    """The backend, auth off unless asked for. Nothing it does may leave the machine: the Hugging
+    Face endpoint is a closed loopback port (a search answers "offline") and helm is a path that does
+    not exist (an install answers the commands instead of fetching charts)."""
 
-    def __init__(self, kubeconfig: Path, log: Path, settings_namespace: str) -> None:
+    def __init__(self, kubeconfig: Path, log: Path, settings_namespace: str, *, auth: bool = False) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -36,7 +36,7 @@ class Backend:
         env = {
             **os.environ,
             "KUBECONFIG": str(kubeconfig),
-            "AIRUNWAY_BACKEND_AUTH": "false",
+            "AIRUNWAY_BACKEND_AUTH": "true" if auth else "false",
             "AIRUNWAY_BACKEND_NAMESPACE": settings_namespace,
             "AIRUNWAY_BACKEND_HF_ENDPOINT": f"http://127.0.0.1:{closed}",
             "AIRUNWAY_BACKEND_HF_TIMEOUT_SECONDS": "1",

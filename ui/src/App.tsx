@@ -58,7 +58,12 @@ export function App() {
   const authEnabled = health.data?.auth.enabled ?? false;
   return (
     <>
-      <Header path={location.path} health={health.data} healthError={health.error} />
+      <Header
+        path={location.path}
+        health={health.data}
+        healthError={health.error}
+        onForgetToken={() => setGeneration((n) => n + 1)}
+      />
       {authEnabled && authRequired && (
         <AuthBanner
           onToken={() => {

@@ -1,3 +1,4 @@
+import { storedToken, storeToken } from "../api";
 import { Link } from "../router";
 import type { Health } from "../types";
 import { StatusDot } from "./Common";
@@ -10,7 +11,14 @@ const NAV: [string, string][] = [
   ["/settings", "Settings"],
 ];
 
-export function Header({ path, health, healthError }: { path: string; health: Health | null; healthError: string | null }) {
+interface HeaderProps {
+  path: string;
+  health: Health | null;
+  healthError: string | null;
+  onForgetToken: () => void;
+}
+
+export function Header({ path, health, healthError, onForgetToken }: HeaderProps) {
   let status = <StatusDot ok={null} label="Cluster: checking…" />;
   if (healthError) {
     status = <StatusDot ok={false} label="Backend unreachable" />;
@@ -39,6 +47,18 @@ export function Header({ path, health, healthError }: { path: string; health: He
       <div className="header-status" data-testid="cluster-status">
         {status}
         {health && !health.auth.enabled && <span className="badge badge-warn">auth off</span>}
+        {health?.auth.enabled && storedToken() !== null && (
+          <button
+            type="button"
+            className="small ghost"
+            onClick={() => {
+              storeToken(null);
+              onForgetToken();
+            }}
+          >
+            Forget token
+          </button>
+        )}
       </div>
     </header>
   );
