@@ -23,7 +23,7 @@ from kubernetes.client.rest import ApiException
 from tests import operator_process
 from tests.controlplane import binaries, install, plane
 
-CLUSTER_DIRS = ("integration", "e2e", "faults", "browser")
+CLUSTER_DIRS = ("integration", "e2e", "faults", "browser", "backend")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
