@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tests.operator_process import free_port
+from tests.operator_process import free_port, tracebacks
 from tests.support import REPO, wait_for
 
 
@@ -64,6 +64,11 @@ class Backend:
     def get_json(self, path: str) -> Any:
         with urllib.request.urlopen(f"{self.url}{path}", timeout=10) as resp:
             return json.loads(resp.read())
+
+    def assert_no_tracebacks(self) -> None:
+        """A request that crashed answers 500 and logs a traceback; the page may not show it."""
+        found = tracebacks(self.output())
+        assert not found, f"the backend logged tracebacks ({self.log}):\n" + "\n\n".join(found)
 
     def kill(self) -> None:
         if self.proc.poll() is None:

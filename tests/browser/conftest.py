@@ -70,6 +70,7 @@ def backend(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Itera
         except ApiException as err:
             if err.status != 404:
                 raise
+    server.assert_no_tracebacks()
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ def auth_backend(cluster: Cluster, namespace: str, tmp_path: Path) -> Iterator[B
         yield server
     finally:
         server.kill()
+    server.assert_no_tracebacks()
 
 
 @pytest.fixture
