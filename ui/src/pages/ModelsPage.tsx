@@ -46,8 +46,8 @@ export function ModelsPage() {
       <GpuSummary gpus={gpus.data} />
       {hub && hub.reachable === false && (
         <Notice kind="warn">
-          <span data-testid="hub-offline">Hugging Face hub {hub.message}</span> — showing the curated catalog and
-          custom models only.
+          <strong>No Hugging Face results.</strong> <span data-testid="hub-offline">{hub.message.replace(/\.$/, "")}</span>. Showing
+          the matching curated and custom models only.
         </Notice>
       )}
       <ErrorBox message={models.error} />
