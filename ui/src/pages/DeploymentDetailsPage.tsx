@@ -98,6 +98,14 @@ function DeleteButton({ base, name }: { base: string; name: string }) {
   );
 }
 
+/** Conditions whose True is the bad news. */
+const NEGATIVE_CONDITIONS = new Set(["UnsupportedImage"]);
+
+function conditionTone(type: string, status: string): "ok" | "bad" | "muted" {
+  if (status !== "True" && status !== "False") return "muted";
+  return (status === "True") !== NEGATIVE_CONDITIONS.has(type) ? "ok" : "bad";
+}
+
 function Conditions({ details }: { details: DeploymentDetails }) {
   return (
     <>
@@ -120,7 +128,7 @@ function Conditions({ details }: { details: DeploymentDetails }) {
               <tr key={c.type}>
                 <td>{c.type}</td>
                 <td>
-                  <span className={`badge badge-${c.status === "True" ? "ok" : c.status === "False" ? "bad" : "muted"}`}>{c.status}</span>
+                  <span className={`badge badge-${conditionTone(c.type, c.status)}`}>{c.status}</span>
                 </td>
                 <td>{c.reason ?? ""}</td>
                 <td className="wrap">{c.message ?? ""}</td>
