@@ -65,6 +65,16 @@ class Backend:
         with urllib.request.urlopen(f"{self.url}{path}", timeout=10) as resp:
             return json.loads(resp.read())
 
+    def put_json(self, path: str, body: Any) -> Any:
+        request = urllib.request.Request(
+            f"{self.url}{path}",
+            data=json.dumps(body).encode(),
+            method="PUT",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return json.loads(resp.read())
+
     def assert_no_tracebacks(self) -> None:
         """A request that crashed answers 500 and logs a traceback; the page may not show it."""
         found = tracebacks(self.output())
