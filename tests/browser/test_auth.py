@@ -3,6 +3,7 @@ what that identity may see; a token can also arrive in the URL as #token=..."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,6 +66,32 @@ def reader_token(cluster: Cluster, namespace: str) -> Iterator[str]:
         ignore_missing(rbac.delete_cluster_role, name)
 
 
+@pytest.fixture
+def namespace_reader_token(cluster: Cluster, namespace: str) -> str:
+    """A token allowed to read ModelDeployments in `namespace` only (a Role, not a ClusterRole)."""
+    cluster.core.create_namespaced_service_account(namespace, {"metadata": {"name": "ns-reader"}})
+    rbac = client.RbacAuthorizationV1Api(cluster.api_client)
+    rule = {
+        "apiGroups": [constants.GROUP],
+        "resources": [constants.MODELDEPLOYMENT_PLURAL],
+        "verbs": ["get", "list", "watch"],
+    }
+    rbac.create_namespaced_role(namespace, {"metadata": {"name": "md-reader"}, "rules": [rule]})
+    rbac.create_namespaced_role_binding(
+        namespace,
+        {
+            "metadata": {"name": "md-reader"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "md-reader"},
+            "subjects": [{"kind": "ServiceAccount", "name": "ns-reader", "namespace": namespace}],
+        },
+    )
+    answer = cluster.core.create_namespaced_service_account_token(
+        "ns-reader", namespace, {"spec": {"expirationSeconds": 600}}
+    )
+    token: str = answer.status.token
+    return token
+
+
 def test_token_banner_then_the_callers_view(
     browser: Browser, cluster: Cluster, namespace: str, auth_backend: Backend, reader_token: str
 ) -> None:
@@ -116,5 +143,32 @@ def test_token_from_the_url_is_kept_and_removed_from_the_address(
         expect(page.locator("form.auth-banner")).to_have_count(0)
         assert "#token" not in page.url
         assert page.evaluate("localStorage.getItem('airunway.token')") == reader_token
+    finally:
+        context.close()
+
+
+def test_a_namespace_scoped_caller_picks_its_namespace(
+    browser: Browser, cluster: Cluster, namespace: str, auth_backend: Backend, namespace_reader_token: str
+) -> None:
+    cluster.custom.create_namespaced_custom_object(
+        constants.GROUP, constants.VERSION, namespace, constants.MODELDEPLOYMENT_PLURAL, vllm_md("mine")
+    )
+    context = browser.new_context(base_url=auth_backend.url, viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(f"/deployments#token={namespace_reader_token}")
+        # Listing across namespaces is the API server's 403, shown as it wrote it, with a way out.
+        expect(page.get_by_role("alert")).to_contain_text("cannot list resource")
+        expect(page.get_by_test_id("pick-namespace")).to_be_visible()
+        screenshot(page, "auth-namespace-scoped")
+        # It may not list namespaces either, so the filter is a text field.
+        page.get_by_label("Namespace filter").fill(namespace)
+        page.get_by_role("button", name="Show").click()
+        expect(page).to_have_url(re.compile(rf"/deployments\?namespace={namespace}$"))
+        expect(page.locator(f'tr[data-deployment="{namespace}/mine"]')).to_be_visible()
+        expect(page.get_by_role("alert")).to_have_count(0)
+
+        page.goto("/deployments?namespace=default")
+        expect(page.get_by_role("alert")).to_contain_text('cannot list resource "modeldeployments"')
     finally:
         context.close()

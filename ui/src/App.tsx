@@ -21,7 +21,7 @@ function Page({ location }: { location: Location }) {
   switch (path.replace(/\/+$/, "") || "/") {
     case "/":
     case "/deployments":
-      return <DeploymentsPage />;
+      return <DeploymentsPage query={query} />;
     case "/models":
       return <ModelsPage />;
     case "/deploy":

@@ -1,9 +1,11 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { api, messageOf } from "./api";
+import { api, ApiError, messageOf } from "./api";
 
 export interface Loaded<T> {
   data: T | null;
   error: string | null;
+  /** HTTP status of the last failed request, when the server answered. */
+  errorStatus: number | null;
   loading: boolean;
   reload: () => void;
 }
@@ -12,13 +14,20 @@ export interface Loaded<T> {
 export function useApi<T>(path: string | null, intervalMs?: number): Loaded<T> {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [errorStatus, setErrorStatus] = useState<number | null>(null);
   const [loading, setLoading] = useState(path !== null);
   const [tick, setTick] = useState(0);
-  const latest = useRef(path);
-  latest.current = path;
+  const shownPath = useRef(path);
 
   useEffect(() => {
     if (path === null) return undefined;
+    if (shownPath.current !== path) {
+      // Another resource now: do not keep showing the previous one's answer while it loads.
+      shownPath.current = path;
+      setData(null);
+      setError(null);
+      setErrorStatus(null);
+    }
     let cancelled = false;
     let timer: number | undefined;
     const load = async () => {
@@ -27,9 +36,13 @@ export function useApi<T>(path: string | null, intervalMs?: number): Loaded<T> {
         if (!cancelled) {
           setData(answer);
           setError(null);
+          setErrorStatus(null);
         }
       } catch (err) {
-        if (!cancelled) setError(messageOf(err));
+        if (!cancelled) {
+          setError(messageOf(err));
+          setErrorStatus(err instanceof ApiError ? err.status : null);
+        }
       } finally {
         if (!cancelled) {
           setLoading(false);
@@ -46,5 +59,5 @@ export function useApi<T>(path: string | null, intervalMs?: number): Loaded<T> {
   }, [path, intervalMs, tick]);
 
   const reload = useCallback(() => setTick((n) => n + 1), []);
-  return { data, error, loading, reload };
+  return { data, error, errorStatus, loading, reload };
 }
