@@ -21,6 +21,7 @@ T = TypeVar("T")
 G, V = constants.GROUP, constants.VERSION
 MD = constants.MODELDEPLOYMENT_PLURAL
 IPC = constants.PROVIDERCONFIG_PLURAL
+HEALTH_SECONDS = 5.0
 
 
 class KubeError(Exception):
@@ -84,7 +85,8 @@ class Kube:
 
     async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         try:
-            return await asyncio.to_thread(fn, *args, _request_timeout=self.timeout, **kwargs)
+            kwargs.setdefault("_request_timeout", self.timeout)
+            return await asyncio.to_thread(fn, *args, **kwargs)
         except ApiException as err:
             status = err.status or 502
             raise KubeError(status, status_detail(status, err.body, str(err.reason))) from None
@@ -96,7 +98,8 @@ class Kube:
         return self.api.sanitize_for_serialization(obj)
 
     async def version(self) -> str:
-        info = await self._call(client.VersionApi(self.api).get_code)
+        """The API server's version; a health check, so it waits a few seconds at most."""
+        info = await self._call(client.VersionApi(self.api).get_code, _request_timeout=HEALTH_SECONDS)
         return str(info.git_version)
 
     async def token_authenticated(self, token: str) -> bool:
