@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from airunway_backend import static
+from airunway_backend import spa
 from airunway_backend.auth import TokenVerdicts
 from airunway_backend.config import BackendConfig
 from airunway_backend.deps import Backend
@@ -47,5 +47,5 @@ def create_app(config: BackendConfig, access: KubeAccess) -> FastAPI:
 
     for module in (health, deployments, namespaces, models, runtimes, installation, settings, cluster):
         app.include_router(module.router, prefix="/api")
-    app.include_router(static.router(config.static_dir))
+    app.include_router(spa.router(config.static_dir))
     return app
