@@ -3,7 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from typing import Any
+
+#: One warning of a `Warning` header (RFC 7234): code, agent, quoted text with escaped quotes.
+_WARNING = re.compile(r'\d{3} \S+ "((?:[^"\\]|\\.)*)"')
+
+
+def admission_warnings(header_values: Iterable[str]) -> list[str]:
+    """The texts of `Warning: 299 - "<text>"` header values (several may share one value)."""
+    return [
+        match.group(1).replace('\\"', '"').replace("\\\\", "\\")
+        for value in header_values
+        for match in _WARNING.finditer(value)
+    ]
 
 
 def status_detail(code: int, body: str | bytes | None, fallback: str) -> dict[str, Any]:

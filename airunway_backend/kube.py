@@ -14,7 +14,7 @@ import urllib3
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
-from airunway_backend.errors import status_detail
+from airunway_backend.errors import admission_warnings, status_detail
 from airunway_operator.api import constants
 
 T = TypeVar("T")
@@ -31,6 +31,14 @@ class KubeError(Exception):
         super().__init__(detail.get("message"))
         self.status = status
         self.detail = detail
+
+
+def warnings(headers: Any) -> list[str]:
+    """The admission warnings of a response's `Warning` headers."""
+    if hasattr(headers, "getlist"):
+        return admission_warnings(headers.getlist("Warning"))
+    value = headers.get("Warning") if hasattr(headers, "get") else None
+    return admission_warnings([value] if value else [])
 
 
 def load_configuration() -> client.Configuration:
@@ -125,11 +133,14 @@ class Kube:
         )
         return answer
 
-    async def create_model_deployment(self, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
-        answer: dict[str, Any] = await self._call(
-            self.custom.create_namespaced_custom_object, G, V, namespace, MD, body
+    async def create_model_deployment(
+        self, namespace: str, body: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[str]]:
+        """The created object and the admission warnings the API server sent with it."""
+        answer, _, headers = await self._call(
+            self.custom.create_namespaced_custom_object_with_http_info, G, V, namespace, MD, body
         )
-        return answer
+        return answer, warnings(headers)
 
     async def delete_model_deployment(self, namespace: str, name: str) -> None:
         await self._call(self.custom.delete_namespaced_custom_object, G, V, namespace, MD, name)

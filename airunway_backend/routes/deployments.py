@@ -23,8 +23,10 @@ async def list_deployments(kube: Caller, namespace: str | None = None) -> dict[s
 
 @router.post("", status_code=201)
 async def create_deployment(body: DeploymentCreate, kube: Caller) -> dict[str, Any]:
+    """Create a ModelDeployment; the answer carries the admission webhook's warnings, if any."""
     manifest = body.manifest(constants.API_VERSION, constants.MODELDEPLOYMENT_KIND)
-    return summaries.summary(await kube.create_model_deployment(body.namespace, manifest))
+    created, warnings = await kube.create_model_deployment(body.namespace, manifest)
+    return {**summaries.summary(created), "warnings": warnings}
 
 
 @router.get("/{namespace}/{name}")

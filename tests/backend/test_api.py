@@ -253,3 +253,26 @@ def test_installation_without_helm_answers_the_exact_commands(operator: Operator
     body = answer.json()
     assert (body["installed"], body["helmAvailable"], body["commands"]) == (False, False, steps)
     assert backend.get("/api/installation/no-such-provider").status == 404
+
+
+def test_the_webhooks_warnings_come_back_with_the_created_deployment(
+    cluster: Cluster, namespace: str, operator: Operator, backend: Backend
+) -> None:
+    spec = vllm_md("warned")["spec"]
+    spec["engine"] = {"type": "vllm", "trustRemoteCode": True}
+    created = backend.request(
+        "POST", "/api/deployments", {"name": "warned", "namespace": namespace, "spec": spec}
+    )
+    assert created.status == 201, created.text
+    assert any("trustRemoteCode" in w for w in created.json()["warnings"]), created.json()
+    plain = backend.request(
+        "POST",
+        "/api/deployments",
+        {"name": "plain", "namespace": namespace, "spec": vllm_md("plain")["spec"]},
+    )
+    assert plain.json()["warnings"] == []
+    for name in ("warned", "plain"):
+        assert backend.request("DELETE", f"/api/deployments/{namespace}/{name}").status == 202
+    wait_for(
+        lambda: backend.get(f"/api/deployments?namespace={namespace}").json()["items"] == [], 60, "both gone"
+    )

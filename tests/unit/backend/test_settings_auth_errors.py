@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from airunway_backend import user_settings
 from airunway_backend.auth import TokenVerdicts, bearer_token
 from airunway_backend.catalog import Model
-from airunway_backend.errors import status_detail
+from airunway_backend.errors import admission_warnings, status_detail
 from airunway_backend.user_settings import UserSettings
 
 
@@ -111,3 +111,16 @@ def test_status_detail_keeps_the_api_servers_message() -> None:
         "causes": [],
     }
     assert status_detail(500, None, "Internal")["message"] == "Internal"
+
+
+def test_admission_warnings_from_warning_headers() -> None:
+    values = [
+        '299 - "spec.engine.trustRemoteCode: runs the \\"model\\" code", 299 - "second, with a comma"',
+        '299 - "third"',
+    ]
+    assert admission_warnings(values) == [
+        'spec.engine.trustRemoteCode: runs the "model" code',
+        "second, with a comma",
+        "third",
+    ]
+    assert admission_warnings([]) == []
