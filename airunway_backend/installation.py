@@ -41,12 +41,26 @@ def _helm_value(value: Any) -> str:
     return str(value)
 
 
+#: What the backend runs itself: adding and updating chart repositories, installing a release.
+RUNNABLE = (("repo", "add"), ("repo", "update"), ("upgrade",), ("install",))
+#: Flags that would change whom helm acts as (the caller's token is the identity) or run another
+#: program (a post-renderer): such a command is left for the user to run.
+REFUSED_FLAGS = ("--kube", "--post-renderer")
+SHELL_SYNTAX = ("|", "&&", ";", "||", ">", "<", "&")
+
+
 def helm_args(command: str) -> list[str] | None:
-    """The arguments after `helm` when `command` is a plain helm invocation (no shell syntax), else None."""
+    """The arguments after `helm` when the backend may run `command` itself, else None: a plain
+    `helm repo add|update` or `helm upgrade|install` without shell syntax or identity flags."""
     try:
         argv = shlex.split(command)
     except ValueError:
         return None
-    if not argv or argv[0] != "helm" or any(a in ("|", "&&", ";", "||", ">", "<") for a in argv):
+    if len(argv) < 2 or argv[0] != "helm" or any(a in SHELL_SYNTAX for a in argv):
         return None
-    return argv[1:]
+    args = argv[1:]
+    if not any(tuple(args[: len(prefix)]) == prefix for prefix in RUNNABLE):
+        return None
+    if any(a.startswith(REFUSED_FLAGS) for a in args):
+        return None
+    return args

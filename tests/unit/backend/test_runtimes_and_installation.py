@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from airunway_backend import installation, runtimes
 from airunway_operator.api import constants
 from tests.support import REPO, manifests
@@ -110,3 +112,29 @@ def test_only_plain_helm_commands_are_run() -> None:
     assert installation.helm_args("kubectl apply -f x.yaml") is None
     assert installation.helm_args("helm repo update ; rm -rf /") is None
     assert installation.helm_args("helm 'unterminated") is None
+    assert installation.helm_args("helm repo add kaito https://x/charts") == [
+        "repo",
+        "add",
+        "kaito",
+        "https://x/charts",
+    ]
+    assert installation.helm_args("helm repo update") == ["repo", "update"]
+    assert installation.helm_args("helm install x ./c") == ["install", "x", "./c"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "helm plugin install https://example.invalid/p",
+        "helm uninstall x",
+        "helm repo remove kaito",
+        "helm",
+        "helm upgrade --install x ./c --kubeconfig /etc/admin.conf",
+        "helm upgrade --install x ./c --kube-token=abc",
+        "helm install x ./c --kube-as-user=system:admin",
+        "helm upgrade --install x ./c --post-renderer ./run-me",
+        "helm install x ./c & rm -rf /",
+    ],
+)
+def test_helm_commands_the_backend_leaves_to_the_user(command: str) -> None:
+    assert installation.helm_args(command) is None
