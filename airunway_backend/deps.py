@@ -10,7 +10,7 @@ from fastapi import Depends, HTTPException, Request
 
 from airunway_backend.auth import TokenVerdicts, bearer_token
 from airunway_backend.config import BackendConfig
-from airunway_backend.kube import Kube, KubeAccess
+from airunway_backend.kube import Kube, KubeAccess, KubeError
 
 
 @dataclass
@@ -35,7 +35,12 @@ async def caller(request: Request) -> AsyncIterator[Kube]:
     challenge = {"WWW-Authenticate": "Bearer"}
     if token is None:
         raise HTTPException(401, "a bearer token is required (Authorization: Bearer <token>)", challenge)
-    if not await state.verdicts.authenticated(token):
+    try:
+        authenticated = await state.verdicts.authenticated(token)
+    except KubeError as err:
+        message = f"the backend cannot check tokens (TokenReview failed: {err.detail.get('message')})"
+        raise HTTPException(503, message) from None
+    if not authenticated:
         raise HTTPException(
             401, "the bearer token is not valid (TokenReview did not authenticate it)", challenge
         )

@@ -39,35 +39,24 @@ async def installation_commands(provider: str, state: State, kube: Caller) -> di
 
 @router.post("/{provider}/install")
 async def install(provider: str, state: State, kube: Caller) -> dict[str, Any]:
-    """Run the provider's helm commands when helm is available (as the caller); otherwise answer
-    the exact commands to run by hand."""
+    """Run the provider's helm commands when helm is available (as the caller); the others, or all
+    of them without helm, are answered for the user to run."""
     commands = await _commands(kube, provider)
     binary = helm.find_helm(state.config.helm)
-    if binary is None:
-        return {
-            "provider": provider,
-            "installed": False,
-            "helmAvailable": False,
-            "commands": commands,
-            "output": "helm is not available to the backend: run these commands yourself",
-        }
-    runnable = [args for args in (installation.helm_args(c) for c in commands) if args is not None]
-    manual = [c for c in commands if installation.helm_args(c) is None]
-    if not runnable:
-        return {
-            "provider": provider,
-            "installed": False,
-            "helmAvailable": True,
-            "commands": commands,
-            "manualCommands": manual,
-            "output": "no helm commands to run: run these commands yourself",
-        }
-    ok, output = await helm.run(binary, runnable, _identity(kube))
-    return {
+    runnable = [args for args in map(installation.helm_args, commands) if args is not None]
+    answer: dict[str, Any] = {
         "provider": provider,
-        "installed": ok,
-        "helmAvailable": True,
+        "installed": False,
+        "helmAvailable": binary is not None,
         "commands": commands,
-        "manualCommands": manual,
-        "output": output,
+        "manualCommands": commands
+        if binary is None
+        else [c for c in commands if installation.helm_args(c) is None],
     }
+    if binary is None:
+        answer["output"] = "helm is not available to the backend: run these commands yourself"
+    elif not runnable:
+        answer["output"] = "no helm commands the backend can run: run these commands yourself"
+    else:
+        answer["installed"], answer["output"] = await helm.run(binary, runnable, _identity(kube))
+    return answer

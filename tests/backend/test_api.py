@@ -251,7 +251,13 @@ def test_installation_without_helm_answers_the_exact_commands(operator: Operator
     answer = backend.request("POST", "/api/installation/vllm/install")
     assert answer.status == 200
     body = answer.json()
-    assert (body["installed"], body["helmAvailable"], body["commands"]) == (False, False, steps)
+    assert (body["installed"], body["helmAvailable"], body["commands"], body["manualCommands"]) == (
+        False,
+        False,
+        steps,
+        steps,
+    )
+    assert body["output"].startswith("helm is not available")
     assert backend.get("/api/installation/no-such-provider").status == 404
 
 

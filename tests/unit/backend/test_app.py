@@ -151,3 +151,11 @@ def test_openapi_is_published(api: TestClient) -> None:
     ):
         assert path in paths, path
     assert api.get("/api/docs").status_code == 200
+
+
+def test_a_token_that_cannot_be_checked_is_a_503(tmp_path: Path) -> None:
+    with app_client(tmp_path, auth=True) as api:
+        answer = api.get("/api/deployments", headers={"Authorization": "Bearer some-token"})
+    assert answer.status_code == 503
+    assert answer.json()["detail"].startswith("the backend cannot check tokens")
+    assert "some-token" not in answer.text
