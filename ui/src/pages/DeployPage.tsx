@@ -81,10 +81,21 @@ export function DeployPage({ query }: { query: URLSearchParams }) {
         <Field id="name" label="Name" error={errors.name} hint="DNS-1123 label: lower case, digits and '-'">
           <input id="name" value={form.name} onChange={(e) => update("name")(e.target.value)} autoComplete="off" />
         </Field>
-        <Field id="namespace" label="Namespace" error={errors.namespace ?? namespaces.error ?? undefined}>
-          {namespaces.data ? (
-            <select id="namespace" value={form.namespace} onChange={(e) => update("namespace")(e.target.value)}>
-              <option value="">— choose —</option>
+        <Field
+          id="namespace"
+          label="Namespace"
+          error={errors.namespace}
+          hint={namespaces.error ? `the namespace list is not available (${namespaces.error}): type one` : undefined}
+        >
+          {namespaces.error === null ? (
+            // A select while the list loads too (disabled), so the field does not change kind under the user.
+            <select
+              id="namespace"
+              value={form.namespace}
+              disabled={!namespaces.data}
+              onChange={(e) => update("namespace")(e.target.value)}
+            >
+              <option value="">{namespaces.data ? "— choose —" : "loading namespaces…"}</option>
               {namespaceOptions.map((ns) => (
                 <option key={ns} value={ns}>
                   {ns}

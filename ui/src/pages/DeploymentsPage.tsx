@@ -19,10 +19,15 @@ function listHref(namespace: string): string {
 function NamespacePicker({ value }: { value: string }) {
   const namespaces = useApi<{ items: string[] }>("/api/namespaces");
   const [typed, setTyped] = useState(value);
-  if (namespaces.data) {
-    const options = [...new Set([...namespaces.data.items, value].filter(Boolean))].sort();
+  if (namespaces.error === null) {
+    const options = [...new Set([...(namespaces.data?.items ?? []), value].filter(Boolean))].sort();
     return (
-      <select aria-label="Namespace filter" value={value} onChange={(e) => navigate(listHref(e.target.value))}>
+      <select
+        aria-label="Namespace filter"
+        value={value}
+        disabled={!namespaces.data}
+        onChange={(e) => navigate(listHref(e.target.value))}
+      >
         <option value="">All namespaces</option>
         {options.map((ns) => (
           <option key={ns} value={ns}>
