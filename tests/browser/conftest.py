@@ -13,12 +13,15 @@ from pathlib import Path
 
 import pytest
 from kubernetes.client.rest import ApiException
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from tests.browser.backend_process import Backend
 from tests.conftest import Cluster
 from tests.operator_process import Operator
 from tests.support import REPO
+
+# Playwright's 5 s default is tight for a loaded 2-core CI machine polling a real control plane.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = Path(os.environ.get("AIRUNWAY_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = REPO / ".artifacts" / "screenshots"
