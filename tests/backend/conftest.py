@@ -4,7 +4,6 @@ them logged a traceback while it ran."""
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,18 +16,13 @@ from tests.conftest import Cluster
 from tests.controlplane import binaries
 from tests.operator_process import Operator, deregister, tracebacks, webhook_answers
 from tests.support import wait_for
+from tests.unit.backend.stubs import closed_port
 
 RUNNING: list[Backend] = []
 
 
 def helm_binary() -> Path:
     return binaries.cache_root() / f"helm-{binaries.versions()['HELM']}" / "helm"
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
