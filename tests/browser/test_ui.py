@@ -216,3 +216,25 @@ def test_api_server_rejection_is_shown_verbatim(
     expect(alert).to_contain_text('modeldeployments.airunway.ai "taken" already exists')
     screenshot(page, "deploy-rejected")
     assert [md["metadata"]["name"] for md in modeldeployments(cluster, namespace)] == ["taken"]
+
+
+def test_disaggregated_form_sizes_prefill_and_decode(
+    page: Page, cluster: Cluster, namespace: str, backend: Backend
+) -> None:
+    page.goto(f"/deploy?model={MODEL_ID}&name=split&namespace={namespace}")
+    page.get_by_label("Serving mode", exact=True).select_option("disaggregated")
+    page.get_by_label("GPUs per prefill/decode replica", exact=True).fill("0")
+    page.get_by_role("button", name="Deploy", exact=True).click()
+    expect(page.locator("#gpus-error")).to_contain_text("GPUs per replica must be between 1 and 64")
+    page.get_by_label("GPUs per prefill/decode replica", exact=True).fill("2")
+    # 2 GPUs x 1 replica for each of prefill and decode.
+    expect(page.get_by_test_id("capacity-ok")).to_contain_text("4 GPUs requested")
+    page.get_by_role("button", name="Deploy", exact=True).click()
+
+    # The API server's schema rules for disaggregated mode accepted what the form sent.
+    expect(page).to_have_url(re.compile(rf"/deployments/{namespace}/split$"))
+    spec = cluster.custom.get_namespaced_custom_object(G, V, namespace, MD, "split")["spec"]
+    assert spec["serving"]["mode"] == "disaggregated"
+    assert spec["scaling"]["prefill"] == {"replicas": 1, "gpu": {"count": 2, "type": "nvidia.com/gpu"}}
+    assert spec["scaling"]["decode"] == {"replicas": 1, "gpu": {"count": 2, "type": "nvidia.com/gpu"}}
+    assert "gpu" not in (spec.get("resources") or {})
