@@ -13,6 +13,7 @@ from tests.backend.process import Backend
 from tests.conftest import Cluster
 from tests.operator_process import Operator
 from tests.support import MODEL_ID, get_or_none, vllm_md, wait_for
+from tests.unit.backend.stubs import hub_server
 
 G, V, MD = constants.GROUP, constants.VERSION, constants.MODELDEPLOYMENT_PLURAL
 
@@ -282,3 +283,21 @@ def test_the_webhooks_warnings_come_back_with_the_created_deployment(
     wait_for(
         lambda: backend.get(f"/api/deployments?namespace={namespace}").json()["items"] == [], 60, "both gone"
     )
+
+
+def test_model_search_uses_the_hub_the_settings_name(backend: Backend) -> None:
+    before = backend.get("/api/settings").json()
+    with hub_server() as (url, seen):
+        saved = backend.request("PUT", "/api/settings", {**before, "huggingFaceEndpoint": url})
+        assert saved.status == 200, saved.text
+        try:
+            body = backend.get("/api/models?search=qwen&limit=5").json()
+        finally:
+            backend.request("PUT", "/api/settings", before)
+    assert body["hub"]["reachable"] is True
+    assert url in body["hub"]["message"]
+    sources = {m["id"]: m["source"] for m in body["items"]}
+    assert sources["someone/Qwen-Chat-14B-GGUF"] == "huggingface"
+    assert sources["Qwen/Qwen2.5-0.5B-Instruct"] == "catalog"
+    assert seen[0]["search"] == ["qwen"]
+    assert backend.get("/api/settings").json() == before
