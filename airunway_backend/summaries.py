@@ -118,8 +118,14 @@ def related_events(
 
 
 #: Pod labels whose value names the ModelDeployment a pod serves, across the providers: the
-#: Deployment selector of Direct vLLM and llm-d, the KubeRay and storage label, KAITO's Workspace.
-POD_OWNER_LABELS = ("airunway.ai/deployment", "airunway.ai/model-deployment", "kaito.sh/workspace")
+#: Deployment selector of Direct vLLM and llm-d, the KubeRay and storage label, KAITO's Workspace,
+#: and the graph name the Dynamo operator puts on its pods (our DynamoGraphDeployment's name).
+POD_OWNER_LABELS = (
+    "airunway.ai/deployment",
+    "airunway.ai/model-deployment",
+    "kaito.sh/workspace",
+    "nvidia.com/dynamo-graph-deployment-name",
+)
 
 
 def owned_pods(pods: Iterable[dict[str, Any]], md_name: str) -> list[dict[str, Any]]:

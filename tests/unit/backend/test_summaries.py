@@ -87,8 +87,9 @@ def test_owned_pods_match_any_provider_label_and_only_this_deployment() -> None:
         pod("a", {"kaito.sh/workspace": "qwen"}),
         pod("c", {"airunway.ai/deployment": "other"}),
         pod("d", {}),
+        pod("e", {"nvidia.com/dynamo-graph-deployment-name": "qwen"}),
     ]
-    assert [p["metadata"]["name"] for p in summaries.owned_pods(pods, "qwen")] == ["a", "b"]
+    assert [p["metadata"]["name"] for p in summaries.owned_pods(pods, "qwen")] == ["a", "b", "e"]
 
 
 def test_pod_view_names_why_a_container_waits() -> None:
