@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 
-from airunway_backend import summaries
+from airunway_backend import schemas, summaries
 from airunway_backend.deps import Caller
 from airunway_backend.validation import DeploymentCreate
 from airunway_operator.api import constants
@@ -12,7 +12,7 @@ from airunway_operator.api import constants
 router = APIRouter(prefix="/deployments")
 
 
-@router.get("")
+@router.get("", response_model=schemas.Summaries)
 async def list_deployments(kube: Caller, namespace: str | None = None) -> dict[str, Any]:
     """ModelDeployments in `namespace`, or in every namespace the caller may list."""
     items = await kube.model_deployments(namespace or None)
@@ -21,7 +21,7 @@ async def list_deployments(kube: Caller, namespace: str | None = None) -> dict[s
     return {"items": views}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=schemas.Created)
 async def create_deployment(body: DeploymentCreate, kube: Caller) -> dict[str, Any]:
     """Create a ModelDeployment; the answer carries the admission webhook's warnings, if any."""
     manifest = body.manifest(constants.API_VERSION, constants.MODELDEPLOYMENT_KIND)
@@ -29,14 +29,14 @@ async def create_deployment(body: DeploymentCreate, kube: Caller) -> dict[str, A
     return {**summaries.summary(created), "warnings": warnings}
 
 
-@router.get("/{namespace}/{name}")
+@router.get("/{namespace}/{name}", response_model=schemas.Detail)
 async def get_deployment(namespace: str, name: str, kube: Caller) -> dict[str, Any]:
     md = await kube.model_deployment(namespace, name)
     pods = summaries.owned_pods(await kube.pods(namespace), name)
     return summaries.detail(md, pods, await kube.events(namespace))
 
 
-@router.get("/{namespace}/{name}/logs")
+@router.get("/{namespace}/{name}/logs", response_model=schemas.Logs)
 async def deployment_logs(
     namespace: str,
     name: str,
@@ -58,7 +58,7 @@ async def deployment_logs(
     return {"pod": pod, "container": container, "logs": logs}
 
 
-@router.delete("/{namespace}/{name}", status_code=202)
+@router.delete("/{namespace}/{name}", status_code=202, response_model=schemas.Deleted)
 async def delete_deployment(namespace: str, name: str, kube: Caller) -> dict[str, bool]:
     await kube.delete_model_deployment(namespace, name)
     return {"deleted": True}

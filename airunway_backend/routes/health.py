@@ -4,13 +4,14 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from airunway_backend import schemas
 from airunway_backend.deps import State
 from airunway_backend.kube import KubeError
 
 router = APIRouter()
 
 
-@router.get("/health")
+@router.get("/health", response_model=schemas.Health)
 async def health(state: State) -> dict[str, Any]:
     """Whether the backend reaches the Kubernetes API (with its own credentials; no token needed)."""
     try:

@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from airunway_backend import helm, installation, runtimes
+from airunway_backend import helm, installation, runtimes, schemas
 from airunway_backend.deps import Caller, State
 from airunway_backend.kube import Kube
 from airunway_operator.api import constants
@@ -27,7 +27,7 @@ def _identity(kube: Kube) -> helm.Identity:
     return helm.Identity(kube.token, cfg.host, cfg.ssl_ca_cert, not cfg.verify_ssl)
 
 
-@router.get("/{provider}")
+@router.get("/{provider}", response_model=schemas.Installation)
 async def installation_commands(provider: str, state: State, kube: Caller) -> dict[str, Any]:
     """The commands that install the provider's upstream components."""
     return {
@@ -37,7 +37,7 @@ async def installation_commands(provider: str, state: State, kube: Caller) -> di
     }
 
 
-@router.post("/{provider}/install")
+@router.post("/{provider}/install", response_model=schemas.InstallResult)
 async def install(provider: str, state: State, kube: Caller) -> dict[str, Any]:
     """Run the provider's helm commands when helm is available (as the caller); the others, or all
     of them without helm, are answered for the user to run."""

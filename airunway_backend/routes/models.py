@@ -4,14 +4,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from airunway_backend import catalog, hub, user_settings
+from airunway_backend import catalog, hub, schemas, user_settings
 from airunway_backend.deps import Caller, State
 from airunway_backend.kube import KubeError
 
 router = APIRouter()
 
 
-@router.get("/models")
+@router.get("/models", response_model=schemas.Models)
 async def models(
     state: State,
     kube: Caller,
