@@ -151,6 +151,23 @@ def test_openapi_is_published(api: TestClient) -> None:
     ):
         assert path in paths, path
     assert api.get("/api/docs").status_code == 200
+    listed = paths["/api/deployments"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert listed == {"$ref": "#/components/schemas/Summaries"}
+    schemas = api.get("/api/openapi.json").json()["components"]["schemas"]
+    assert set(schemas["Summary"]["properties"]) == {
+        "name",
+        "namespace",
+        "modelId",
+        "engine",
+        "provider",
+        "mode",
+        "phase",
+        "replicas",
+        "endpoint",
+        "message",
+        "createdAt",
+        "conditions",
+    }
 
 
 def test_a_token_that_cannot_be_checked_is_a_503(tmp_path: Path) -> None:
