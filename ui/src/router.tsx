@@ -4,8 +4,9 @@ import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from 
 
 const NAVIGATE_EVENT = "airunway:navigate";
 
-export function navigate(to: string): void {
-  window.history.pushState(null, "", to);
+/** Goes to `to`; `state` travels with that history entry (read it with `window.history.state`). */
+export function navigate(to: string, state: unknown = null): void {
+  window.history.pushState(state, "", to);
   window.dispatchEvent(new Event(NAVIGATE_EVENT));
   window.scrollTo(0, 0);
 }

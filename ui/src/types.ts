@@ -39,6 +39,11 @@ export interface DeploymentSummary {
   conditions: Condition[];
 }
 
+/** The answer to a create: the new deployment and the admission webhook's warnings. */
+export interface Created extends DeploymentSummary {
+  warnings?: string[];
+}
+
 export interface Pod {
   name: string;
   phase: string | null;
@@ -143,6 +148,8 @@ export interface InstallResult {
   helmAvailable?: boolean;
   output?: string;
   commands: string[];
+  /** Commands the backend did not run (all of them without helm). */
+  manualCommands?: string[];
 }
 
 export interface Settings {

@@ -3,7 +3,7 @@ import { api, messageOf } from "../api";
 import { ErrorBox, Notice, PageTitle } from "../components/Common";
 import { useApi } from "../hooks";
 import { Link, navigate } from "../router";
-import { ENGINES, type DeploymentSummary, type GpuCapacity, type Runtime, type Settings } from "../types";
+import { ENGINES, type Created, type GpuCapacity, type Runtime, type Settings } from "../types";
 import { requestedGpus, specFromForm, validateDeployForm, type DeployForm, type FieldErrors } from "../validation";
 
 /** A name suggestion from a model id: "Qwen/Qwen2.5-0.5B-Instruct" -> "qwen2-5-0-5b-instruct". */
@@ -59,12 +59,14 @@ export function DeployPage({ query }: { query: URLSearchParams }) {
     if (Object.keys(found).length > 0) return;
     setSubmitting(true);
     try {
-      const created = await api.post<DeploymentSummary>("/api/deployments", {
+      const created = await api.post<Created>("/api/deployments", {
         name: form.name,
         namespace: form.namespace,
         spec: specFromForm(form),
       });
-      navigate(`/deployments/${encodeURIComponent(created.namespace)}/${encodeURIComponent(created.name)}`);
+      navigate(`/deployments/${encodeURIComponent(created.namespace)}/${encodeURIComponent(created.name)}`, {
+        warnings: created.warnings ?? [],
+      });
     } catch (err) {
       setServerError(messageOf(err));
     } finally {

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { api, messageOf } from "../api";
-import { ErrorBox, Loading, PageTitle, PhaseBadge } from "../components/Common";
+import { ErrorBox, Loading, Notice, PageTitle, PhaseBadge } from "../components/Common";
 import { age, replicasText } from "../format";
 import { useApi } from "../hooks";
 import { Link, navigate } from "../router";
@@ -12,6 +12,12 @@ export function DeploymentDetailsPage({ namespace, name }: { namespace: string; 
   const base = `/api/deployments/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
   const details = useApi<DeploymentDetails>(base, REFRESH_MS);
   const d = details.data;
+  // Set by the deploy form for the page it opens right after creating the deployment.
+  const [warnings] = useState<string[]>(() => {
+    const state: unknown = window.history.state;
+    const list = state && typeof state === "object" ? (state as { warnings?: unknown }).warnings : undefined;
+    return Array.isArray(list) ? list.map(String) : [];
+  });
   return (
     <section>
       <p className="crumbs">
@@ -20,6 +26,16 @@ export function DeploymentDetailsPage({ namespace, name }: { namespace: string; 
       <PageTitle title={name}>
         <DeleteButton base={base} name={name} />
       </PageTitle>
+      {warnings.length > 0 && (
+        <Notice kind="warn">
+          <strong>Created, with warnings from admission:</strong>
+          <ul className="warnings">
+            {warnings.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+        </Notice>
+      )}
       <ErrorBox message={details.error} />
       <Loading show={details.loading && !d} />
       {d && (

@@ -78,17 +78,17 @@ function RuntimeCard({ runtime }: { runtime: Runtime }) {
 }
 
 function InstallOutput({ result }: { result: InstallResult }) {
+  const withoutHelm = result.helmAvailable === false;
+  const manual = result.manualCommands ?? (withoutHelm ? result.commands : []);
   let headline = result.installed ? "Installed." : "Not installed.";
-  if (result.helmAvailable === false) headline = "Helm is not available to the backend; run these commands yourself:";
+  if (withoutHelm) headline = "Helm is not available to the backend; run these commands yourself:";
   return (
     <div className="install-output" data-testid="install-output">
       <p>{headline}</p>
-      {result.output && result.helmAvailable !== false && <pre>{result.output}</pre>}
-      {result.commands.length > 0 ? (
-        <pre data-testid="install-commands">{result.commands.join("\n")}</pre>
-      ) : (
-        <p className="muted">This provider declares no installation commands.</p>
-      )}
+      {result.output && !withoutHelm && <pre>{result.output}</pre>}
+      {!withoutHelm && manual.length > 0 && <p>Left for you to run:</p>}
+      {manual.length > 0 && <pre data-testid="install-commands">{manual.join("\n")}</pre>}
+      {result.commands.length === 0 && <p className="muted">This provider declares no installation commands.</p>}
     </div>
   );
 }
