@@ -84,6 +84,10 @@ def test_every_page_renders_live_data(
     # helm is not available to this backend: the install button answers the commands to run.
     vllm.get_by_role("button", name=re.compile("Install|Reinstall")).click()
     expect(vllm.get_by_test_id("install-output")).to_contain_text("Helm is not available")
+    runtime = next(r for r in backend.get_json("/api/runtimes")["items"] if r["name"] == "vllm")
+    commands = backend.get_json("/api/installation/vllm")["commands"]
+    assert commands, runtime
+    expect(vllm.get_by_test_id("install-commands")).to_have_text("\n".join(commands))
     screenshot(page, "runtimes")
 
     # A custom model saved in Settings shows up in the catalog with its GPU-fit verdict.

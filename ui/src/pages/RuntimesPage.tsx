@@ -47,7 +47,7 @@ function RuntimeCard({ runtime }: { runtime: Runtime }) {
   const caps = runtime.capabilities ?? {};
   const hardware = [caps.gpu ? "GPU" : null, caps.cpu ? "CPU" : null].filter(Boolean).join(", ");
   return (
-    <article className="card runtime-card" data-runtime={runtime.name}>
+    <article className={`card runtime-card${result || error ? " wide" : ""}`} data-runtime={runtime.name}>
       <div className="card-head">
         <h3>{runtime.name}</h3>
         <StatusDot ok={runtime.ready} label={runtime.ready ? "ready" : "not ready"} />
