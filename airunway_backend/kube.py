@@ -153,6 +153,13 @@ class Kube:
         items: list[dict[str, Any]] = self._plain(answer)["items"]
         return items
 
+    async def bound_running_pods(self) -> list[dict[str, Any]]:
+        """Pods in every namespace that sit on a node and have not finished (they hold its GPUs)."""
+        selector = "spec.nodeName!=,status.phase!=Succeeded,status.phase!=Failed"
+        answer = await self._call(self.core.list_pod_for_all_namespaces, field_selector=selector)
+        items: list[dict[str, Any]] = self._plain(answer)["items"]
+        return items
+
     async def events(self, namespace: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = self._plain(
             await self._call(self.core.list_namespaced_event, namespace)

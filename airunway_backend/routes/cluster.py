@@ -14,5 +14,5 @@ router = APIRouter(prefix="/cluster")
 @router.get("/gpus", response_model=schemas.GpuCapacity)
 async def gpu_capacity(kube: Caller) -> dict[str, Any]:
     """GPU capacity per node and pool, less what running pods already hold."""
-    nodes, pods = await asyncio.gather(kube.nodes(), kube.pods(None))
+    nodes, pods = await asyncio.gather(kube.nodes(), kube.bound_running_pods())
     return gpus.capacity(nodes, pods)
