@@ -242,3 +242,22 @@ def test_disaggregated_form_sizes_prefill_and_decode(
     assert spec["scaling"]["prefill"] == {"replicas": 1, "gpu": {"count": 2, "type": "nvidia.com/gpu"}}
     assert spec["scaling"]["decode"] == {"replicas": 1, "gpu": {"count": 2, "type": "nvidia.com/gpu"}}
     assert "gpu" not in (spec.get("resources") or {})
+
+
+def test_gated_model_asks_for_a_token_secret(
+    page: Page, cluster: Cluster, namespace: str, backend: Backend
+) -> None:
+    gated = next(m["id"] for m in backend.get_json("/api/models")["items"] if m.get("gated"))
+    page.goto("/models")
+    page.locator(f'article[data-model-id="{gated}"]').get_by_role("button", name="Deploy").click()
+    expect(page.get_by_test_id("gated-warning")).to_be_visible()
+    page.get_by_label("Name", exact=True).fill("gated")
+    page.get_by_label("Namespace", exact=True).select_option(namespace)
+    page.get_by_label("Hugging Face token secret", exact=True).fill("hf-token")
+    expect(page.get_by_test_id("gated-warning")).to_have_count(0)
+    page.get_by_role("button", name="Deploy", exact=True).click()
+
+    expect(page).to_have_url(re.compile(rf"/deployments/{namespace}/gated$"))
+    spec = cluster.custom.get_namespaced_custom_object(G, V, namespace, MD, "gated")["spec"]
+    assert spec["model"]["id"] == gated
+    assert spec["secrets"] == {"huggingFaceToken": "hf-token"}

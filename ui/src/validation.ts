@@ -1,6 +1,7 @@
 // Client-side checks of the deploy form; the backend and the API server check again.
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export interface DeployForm {
   name: string;
@@ -11,6 +12,8 @@ export interface DeployForm {
   mode: "aggregated" | "disaggregated";
   gpus: string;
   replicas: string;
+  /** Name of a Secret with the Hugging Face token (gated models); "" = none. */
+  hfTokenSecret: string;
 }
 
 export type FieldErrors = Partial<Record<keyof DeployForm, string>>;
@@ -42,6 +45,9 @@ export function validateDeployForm(form: DeployForm): FieldErrors {
   const gpuMin = form.mode === "disaggregated" ? 1 : 0;
   set("gpus", integerError("GPUs per replica", form.gpus, gpuMin, 64));
   set("replicas", integerError("replicas", form.replicas, 0, 32));
+  if (form.hfTokenSecret && (form.hfTokenSecret.length > 253 || !DNS1123_SUBDOMAIN.test(form.hfTokenSecret))) {
+    set("hfTokenSecret", "Hugging Face token secret must be a Secret name: lower-case letters, digits, '-' and '.'");
+  }
   if (form.provider && !DNS1123_LABEL.test(form.provider)) {
     set("provider", "provider must be a provider name such as vllm, or empty for automatic selection");
   }
@@ -55,6 +61,7 @@ export function specFromForm(form: DeployForm): Record<string, unknown> {
   const spec: Record<string, unknown> = { model: { id: form.modelId.trim() } };
   if (form.engine) spec.engine = { type: form.engine };
   if (form.provider) spec.provider = { name: form.provider };
+  if (form.hfTokenSecret) spec.secrets = { huggingFaceToken: form.hfTokenSecret };
   spec.serving = { mode: form.mode };
   if (form.mode === "disaggregated") {
     // Disaggregated serving sizes prefill and decode workers separately; resources.gpu must stay empty.

@@ -11,6 +11,7 @@ const good: DeployForm = {
   mode: "aggregated",
   gpus: "1",
   replicas: "2",
+  hfTokenSecret: "",
 };
 
 test("a complete form has no errors", () => {
@@ -70,4 +71,11 @@ test("a disaggregated spec sizes prefill and decode and leaves resources.gpu emp
   });
   assert.equal("resources" in spec, false);
   assert.equal(requestedGpus({ ...good, mode: "disaggregated", gpus: "2", replicas: "1" }), 4);
+});
+
+test("a token secret lands in spec.secrets.huggingFaceToken and must be a Secret name", () => {
+  assert.deepEqual(specFromForm({ ...good, hfTokenSecret: "hf-token" }).secrets, { huggingFaceToken: "hf-token" });
+  assert.equal("secrets" in specFromForm(good), false);
+  assert.match(validateDeployForm({ ...good, hfTokenSecret: "HF Token" }).hfTokenSecret ?? "", /^Hugging Face token secret must be/);
+  assert.equal(validateDeployForm({ ...good, hfTokenSecret: "team.hf-token" }).hfTokenSecret, undefined);
 });

@@ -23,11 +23,13 @@ function initialForm(query: URLSearchParams): DeployForm {
     mode: query.get("mode") === "disaggregated" ? "disaggregated" : "aggregated",
     gpus: query.get("gpus") ?? "1",
     replicas: query.get("replicas") ?? "1",
+    hfTokenSecret: query.get("hfTokenSecret") ?? "",
   };
 }
 
 export function DeployPage({ query }: { query: URLSearchParams }) {
   const [form, setForm] = useState<DeployForm>(() => initialForm(query));
+  const gated = query.get("gated") === "true";
   const [errors, setErrors] = useState<FieldErrors>({});
   const [checked, setChecked] = useState(false);
   const [serverError, setServerError] = useState<string | null>(null);
@@ -116,6 +118,25 @@ export function DeployPage({ query }: { query: URLSearchParams }) {
             placeholder="Qwen/Qwen2.5-0.5B-Instruct"
             autoComplete="off"
           />
+        </Field>
+        <Field
+          id="hfTokenSecret"
+          label="Hugging Face token secret"
+          error={errors.hfTokenSecret}
+          hint="optional; a Secret in the namespace with the token (HF_TOKEN), needed for gated models"
+        >
+          <input
+            id="hfTokenSecret"
+            value={form.hfTokenSecret}
+            onChange={(e) => update("hfTokenSecret")(e.target.value)}
+            placeholder="none"
+            autoComplete="off"
+          />
+          {gated && !form.hfTokenSecret && (
+            <div className="field-warn" data-testid="gated-warning">
+              This model is gated on Hugging Face: its download needs a token secret.
+            </div>
+          )}
         </Field>
         <Field id="engine" label="Engine" error={errors.engine}>
           <select id="engine" value={form.engine} onChange={(e) => update("engine")(e.target.value)}>

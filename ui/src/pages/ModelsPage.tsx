@@ -9,6 +9,7 @@ export function deployHref(model: Model): string {
   const params = new URLSearchParams({ model: model.id });
   const engine = model.supportedEngines?.[0];
   if (engine) params.set("engine", engine);
+  if (model.gated) params.set("gated", "true");
   return `/deploy?${params.toString()}`;
 }
 
