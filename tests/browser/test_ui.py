@@ -114,6 +114,12 @@ def test_every_page_renders_live_data(
     expect(page.get_by_label("Namespace", exact=True)).to_have_value(namespace)
     page.get_by_label("GPUs per replica", exact=True).fill("16")
     expect(page.get_by_test_id("capacity-warning")).to_contain_text("more than any node has (at most 8)")
+    # 8 GPUs fit a node, but five replicas of them are more than the cluster's 32.
+    page.get_by_label("GPUs per replica", exact=True).fill("8")
+    page.get_by_label("Replicas", exact=True).fill("5")
+    warning = page.get_by_test_id("capacity-warning")
+    expect(warning).to_contain_text(re.compile(r"40 GPUs requested in total, but only \d+ of 32 are free"))
+    expect(warning).not_to_contain_text("more than any node has")
     screenshot(page, "deploy")
 
     page.goto("/deployments")
