@@ -267,3 +267,15 @@ def test_gated_model_asks_for_a_token_secret(
     spec = cluster.custom.get_namespaced_custom_object(G, V, namespace, MD, "gated")["spec"]
     assert spec["model"]["id"] == gated
     assert spec["secrets"] == {"huggingFaceToken": "hf-token"}
+
+
+def test_settings_rejection_names_the_field(page: Page, backend: Backend) -> None:
+    before = backend.get_json("/api/settings")
+    page.goto("/settings")
+    page.get_by_label("Default namespace", exact=True).fill("Not A Namespace")
+    page.get_by_role("button", name="Save settings").click()
+    # The backend's 422, shown as "<field path>: <message>".
+    alert = page.get_by_role("alert").filter(has_text="Not saved")
+    expect(alert).to_contain_text("defaultNamespace:")
+    screenshot(page, "settings-rejected")
+    assert backend.get_json("/api/settings") == before
