@@ -12,7 +12,7 @@ from urllib.parse import quote
 import orjson
 from kubernetes import client
 
-from airunway_operator.kube.client import call
+from airunway_operator.kube.client import call, call_aside
 
 
 def path(api_version: str, plural: str, namespace: str, name: str | None = None) -> str:
@@ -60,8 +60,11 @@ async def create(
     namespace: str,
     body: dict[str, Any],
     manager: str,
+    *,
+    aside: bool = False,
 ) -> dict[str, Any]:
-    return await call(
+    """POST `body`; `aside` runs it on the aside lane (`client.call_aside`)."""
+    return await (call_aside if aside else call)(
         _request,
         api_client,
         "POST",
