@@ -46,6 +46,15 @@ def new_api_client() -> client.ApiClient:
     return api_client
 
 
+def separate_client(api_client: client.ApiClient) -> client.ApiClient:
+    """A client with the same cluster, credentials and user agent but a connection pool of its
+    own: for long-held requests (watches) that must not take the pool's connections."""
+    separate = client.ApiClient(api_client.configuration)
+    separate.user_agent = api_client.user_agent
+    with_default_timeout(separate)
+    return separate
+
+
 def with_default_timeout(
     api_client: client.ApiClient, timeout: tuple[float, float] = REQUEST_TIMEOUT
 ) -> None:
