@@ -30,6 +30,7 @@ from airunway_operator.api.providerconfig import InferenceProviderConfig
 from airunway_operator.kube import webhooks
 from airunway_operator.kube.client import call
 from airunway_operator.kube.events import EventPoster
+from airunway_operator.kube.listwatch import ListWatch
 from airunway_operator.metrics import Metrics
 from airunway_operator.metrics_server import SecureMetricsServer
 from airunway_operator.reconcile import migration, targets
@@ -51,6 +52,8 @@ _log = logging.getLogger("airunway.startup")
 #: Seconds the clean-up may spend on its last writes (providers not ready, webhook registration
 #: removed) before the process exits anyway; the rest of the 10 s budget is kopf's own teardown.
 STOP_WRITES_TIMEOUT: Final = 3.0
+#: How long the queues wait at start for the first list of each of our watches.
+WATCH_LIST_WAIT: Final = 10.0
 
 
 class ProviderIndex:
@@ -79,6 +82,8 @@ class OperatorContext:
     targets: TargetCache = field(default_factory=TargetCache)
     #: The namespaces the operator watches; empty for the whole cluster.
     namespaces: tuple[str, ...] = ()
+    #: Our own watches of built-in kinds (`handlers.targets.lean_watches`), set by the runner.
+    watches: list[ListWatch] = field(default_factory=list)
     core: CoreReconciler | None = None
     #: The Gateway API Inference Extension integration (with the core, unless turned off).
     gateway: GatewayController | None = None
@@ -210,7 +215,10 @@ class OperatorContext:
         """Start the queues in the background once the webhook serves (and this replica leads)."""
         if self.elector is not None:
             self.elector.start()
-        self._starter = asyncio.get_running_loop().create_task(self._start(), name="context-start")
+        loop = asyncio.get_running_loop()
+        for watch in self.watches:
+            watch.start(loop)
+        self._starter = loop.create_task(self._start(), name="context-start")
 
     async def _start(self) -> None:
         await self.webhook_serving.wait()
@@ -221,7 +229,20 @@ class OperatorContext:
                 if self.core is not None:
                     self.core.enqueue(key)
                 self.provider_work(key)
-        kinds = [kind for runtime in self.runtimes for kind in runtime.provider.targets]
+        # The first passes must see what exists: our watches' first lists, and one list of each
+        # kind kopf watches. Best effort: a list that cannot finish leaves it to the watches (and
+        # a create answering 409 to one read).
+        listed = await asyncio.gather(*(w.wait_listed(WATCH_LIST_WAIT) for w in self.watches))
+        for watch, done in zip(self.watches, listed, strict=True):
+            if not done:
+                _log.info("No first list of %s yet; starting without it", watch.name)
+        ours = {(w.api_version, w.plural) for w in self.watches}
+        kinds = [
+            kind
+            for runtime in self.runtimes
+            for kind in runtime.provider.targets
+            if (kind.api_version, kind.plural) not in ours
+        ]
         await targets.prime(self.targets, self.api_client, kinds, self.namespaces)
         for runtime in self.runtimes:
             runtime.start()
@@ -251,6 +272,8 @@ class OperatorContext:
         registration removed, leader Lease released) concurrently within STOP_WRITES_TIMEOUT."""
         if self._starter is not None:
             self._starter.cancel()
+        for watch in self.watches:
+            watch.stop()
         if self.elector is not None:
             await self.elector.stop()
         await self._stop_queues()

@@ -98,6 +98,7 @@ def run(
         logging.getLogger("airunway").setLevel(logging.DEBUG if debug else logging.INFO)
     context = OperatorContext.build(settings, api_client, enabled)
     context.namespaces = tuple(namespaces)
+    context.watches = targets.lean_watches(context, client.separate_client(api_client))
     kopf.run(
         standalone=True,
         clusterwide=not namespaces,

@@ -210,15 +210,13 @@ class Follower(threading.Thread):
 
     def __init__(
         self,
-        custom: client.CustomObjectsApi,
-        group: str,
-        version: str,
-        plural: str,
-        namespace: str,
+        lister: Callable[..., Any],
+        args: tuple[str, ...],
         on_object: Callable[[dict[str, Any], float], None],
     ) -> None:
-        super().__init__(daemon=True, name=f"follow-{plural}")
-        self.custom, self.args, self.on_object = custom, (group, version, namespace, plural), on_object
+        """`lister(*args)` lists (a typed or a custom-objects list call); it is watched the same way."""
+        super().__init__(daemon=True, name=f"follow-{getattr(lister, '__name__', 'list')}")
+        self.lister, self.args, self.on_object = lister, args, on_object
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -226,20 +224,20 @@ class Follower(threading.Thread):
         while not self.stop.is_set():
             try:
                 if version is None:
-                    listed = self.custom.list_namespaced_custom_object(*self.args)
+                    listed = _plain(self.lister(*self.args))
                     now = time.monotonic()
                     for item in listed["items"]:
                         self.on_object(item, now)
                     version = listed["metadata"]["resourceVersion"]
                 stream = watch.Watch().stream(
-                    self.custom.list_namespaced_custom_object,
+                    self.lister,
                     *self.args,
                     resource_version=version,
                     timeout_seconds=20,
                     allow_watch_bookmarks=True,
                 )
                 for event in stream:
-                    obj = event["object"]
+                    obj = _plain(event["object"])
                     version = obj.get("metadata", {}).get("resourceVersion", version)
                     if event["type"] in ("ADDED", "MODIFIED"):
                         self.on_object(obj, time.monotonic())
@@ -254,11 +252,19 @@ class Follower(threading.Thread):
                 time.sleep(0.5)
 
 
+def _plain(obj: Any) -> dict[str, Any]:
+    """A typed client model as the JSON dict the API server sent (dicts pass through)."""
+    plain: dict[str, Any] = client.ApiClient().sanitize_for_serialization(obj)
+    return plain
+
+
 @dataclass
 class Observed:
-    """What the followers saw: first time each Deployment existed and each ModelDeployment ran."""
+    """What the followers saw: first time each Deployment and Service existed and each
+    ModelDeployment ran."""
 
     deployments: dict[str, float] = field(default_factory=dict)
+    services: dict[str, float] = field(default_factory=dict)
     running: dict[str, float] = field(default_factory=dict)
     phases: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -266,6 +272,10 @@ class Observed:
     def deployment(self, obj: dict[str, Any], at: float) -> None:
         with self.lock:
             self.deployments.setdefault(obj["metadata"]["name"], at)
+
+    def service(self, obj: dict[str, Any], at: float) -> None:
+        with self.lock:
+            self.services.setdefault(obj["metadata"]["name"], at)
 
     def modeldeployment(self, obj: dict[str, Any], at: float) -> None:
         name, phase = obj["metadata"]["name"], (obj.get("status") or {}).get("phase") or "-"
@@ -305,6 +315,7 @@ class Burst:
     started: float
     created: float
     deployments: float
+    services: float
     running: float
     settled: float
     cpu: float
@@ -374,8 +385,9 @@ def run_burst(
     custom = client.CustomObjectsApi(api_client)
     observed = Observed()
     followers = [
-        Follower(custom, "apps", "v1", "deployments", namespace, observed.deployment),
-        Follower(custom, G, V, MD, namespace, observed.modeldeployment),
+        Follower(client.AppsV1Api(api_client).list_namespaced_deployment, (namespace,), observed.deployment),
+        Follower(client.CoreV1Api(api_client).list_namespaced_service, (namespace,), observed.service),
+        Follower(custom.list_namespaced_custom_object, (G, V, namespace, MD), observed.modeldeployment),
     ]
     for follower in followers:
         follower.start()
@@ -392,6 +404,7 @@ def run_burst(
 
         try:
             deployments = wait_for(lambda: done(observed.deployments), timeout, "every Deployment", 0.1)
+            services = wait_for(lambda: done(observed.services), timeout, "every Service", 0.1)
             running = wait_for(lambda: done(observed.running), timeout, "every ModelDeployment Running", 0.2)
         except AssertionError as err:
             raise BenchmarkError(f"{err}: {_stuck(observed, custom, namespace, count)}") from None
@@ -403,7 +416,9 @@ def run_burst(
     finally:
         for follower in followers:
             follower.stop.set()
-    return Burst(count, namespace, started, created, deployments, running, settled, cpu, requests, retries)
+    return Burst(
+        count, namespace, started, created, deployments, services, running, settled, cpu, requests, retries
+    )
 
 
 @dataclass
@@ -441,6 +456,7 @@ def burst_figures(result: Burst) -> list[tuple[str, str]]:
     return [
         ("all ModelDeployments created (API answered)", f"{result.created - at:.2f} s"),
         ("all Deployments exist", f"{result.deployments - at:.2f} s"),
+        ("all Services exist", f"{result.services - at:.2f} s"),
         ("all ModelDeployments Running", f"{result.running - at:.2f} s"),
         ("settled (operator's last request)", f"{result.settled - at:.2f} s"),
         ("operator CPU, create -> settled", f"{result.cpu:.2f} s"),

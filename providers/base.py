@@ -29,6 +29,11 @@ class TargetKind:
     delete_on_finalize: bool = False
     """Deleted explicitly (foreground) when the ModelDeployment goes, and waited for; other kinds
     are left to garbage collection through their owner reference."""
+    create_aside: bool = False
+    """A missing object of this kind is created beside the pass rather than in it: the pass
+    neither waits for it nor reads it (status must not depend on it). For kinds whose create the
+    API server may hold for long, such as a Service waiting for its ClusterIP. A failed aside
+    create makes the next pass create it in line, so its error reaches status."""
 
     @property
     def group(self) -> str:

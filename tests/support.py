@@ -110,3 +110,53 @@ def recorded_versions(custom: client.CustomObjectsApi, namespace: str) -> Iterat
     finally:
         stop.set()
         recorder.join(5)
+
+
+@contextlib.contextmanager
+def refusal_policy(
+    api_client: client.ApiClient,
+    name: str,
+    namespace: str,
+    rule: dict[str, Any],
+    expression: str,
+    message: str,
+) -> Iterator[Callable[[], None]]:
+    """A ValidatingAdmissionPolicy (and its binding to `namespace`) that refuses the requests
+    `rule` matches unless `expression` holds, with `message`. Yields a function that lifts the
+    refusal (deletes the binding); both objects are gone after the block."""
+    api = client.AdmissionregistrationV1Api(api_client)
+    api.create_validating_admission_policy(
+        {
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "ValidatingAdmissionPolicy",
+            "metadata": {"name": name},
+            "spec": {
+                "failurePolicy": "Fail",
+                "matchConstraints": {"resourceRules": [rule]},
+                "validations": [{"expression": expression, "message": message}],
+            },
+        }
+    )
+    api.create_validating_admission_policy_binding(
+        {
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "ValidatingAdmissionPolicyBinding",
+            "metadata": {"name": name},
+            "spec": {
+                "policyName": name,
+                "validationActions": ["Deny"],
+                "matchResources": {
+                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}
+                },
+            },
+        }
+    )
+
+    def lift() -> None:
+        ignore_missing(api.delete_validating_admission_policy_binding, name)
+
+    try:
+        yield lift
+    finally:
+        lift()
+        ignore_missing(api.delete_validating_admission_policy, name)

@@ -251,7 +251,7 @@ def provider_permissions(provider: Provider) -> list[Permission]:
                 "pods",
                 ("list", "watch"),
                 f"{provider.name}'s pods are watched by label {provider.pod_label} so that status says why "
-                "they do not serve (handlers/targets.py pod_event)",
+                "they do not serve (handlers/targets.py lean_watches)",
             )
         )
     probe = provider.upstream_probe

@@ -1,11 +1,14 @@
 """Watches of the objects providers render; an event re-runs the owning ModelDeployment's provider.
 
-Registered at start-up for the kinds of the enabled providers only (kopf needs handlers before it
-runs), filtered to objects carrying our managed-by label (PersistentVolumeClaims excepted: a
-pre-existing claim a ModelDeployment mounts carries none). Labelled objects feed the target cache
-(`reconcile/targets.py`) that provider passes read instead of the API server. Pods carrying a
-provider's `pod_label` feed the pod index (`reconcile/pods.py`); a pass runs only when a pod's
-diagnosis changed.
+Set up at start for the kinds of the enabled providers only, filtered to objects carrying our
+managed-by label (PersistentVolumeClaims excepted: a pre-existing claim a ModelDeployment mounts
+carries none). Labelled objects feed the target cache (`reconcile/targets.py`) that provider
+passes read instead of the API server. Pods carrying a provider's `pod_label` feed the pod index
+(`reconcile/pods.py`); a pass runs only when a pod's diagnosis changed.
+
+Built-in kinds (Pods, Deployments, Services, Jobs, claims) are watched by our own lean watches
+(`kube/listwatch.py`, selected by the API server); kinds from CRDs stay with kopf, which waits
+for their CRDs to be served.
 """
 
 from __future__ import annotations
@@ -15,28 +18,30 @@ from typing import Any
 import kopf
 
 from airunway_operator.context import OperatorContext
+from airunway_operator.kube.listwatch import ListWatch
 from airunway_operator.storage import claims
 from airunway_operator.storage.verdict import CLAIM, JOB
 from providers.base import Provider
 from providers.common import MANAGED_BY
 
+#: Built-in kinds, always served: watched by `ListWatch` rather than kopf.
+BUILT_IN: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("v1", "pods"),
+        ("v1", "services"),
+        ("v1", "persistentvolumeclaims"),
+        ("apps/v1", "deployments"),
+        ("batch/v1", "jobs"),
+    }
+)
+OURS = f"{MANAGED_BY}=airunway"
+
 
 def register(providers: tuple[Provider, ...]) -> None:
-    kinds = {(k.api_version, k.plural) for p in providers for k in p.targets}
+    """kopf handlers for the target kinds that come from CRDs (see `lean_watches` for the rest)."""
+    kinds = {(k.api_version, k.plural) for p in providers for k in p.targets} - BUILT_IN
     for api_version, plural in sorted(kinds):
         kopf.on.event(api_version, plural, labels={MANAGED_BY: "airunway"}, id=f"target-{plural}")(
-            target_event
-        )
-    if any(p.pod_label for p in providers):
-        # Pods carrying a provider's pod label (or indexed already, to see one lose it): status that
-        # says why pods do not serve, without polling.
-        kopf.on.event("v1", "pods", when=_pod_is_relevant, id="provider-pods")(pod_event)
-    if any(p.uses_storage for p in providers):
-        # A claim binding or the download Job finishing re-runs the ModelDeployment at once (the
-        # storage pipeline's requeue timers are only a safety net). Every claim is watched, not
-        # just ours: a pre-existing claim carries no label, and its binding matters as much.
-        kopf.on.event(CLAIM.api_version, CLAIM.plural, id="storage-claims")(claim_event)
-        kopf.on.event(JOB.api_version, JOB.plural, labels={MANAGED_BY: "airunway"}, id="storage-jobs")(
             target_event
         )
     crds = frozenset(name for p in providers for name in _watched_crds(p))
@@ -49,13 +54,69 @@ def register(providers: tuple[Provider, ...]) -> None:
             when=lambda name, **_: name in crds,
             id="provider-crds",
         )(crd_event)
+
+
+def lean_watches(ctx: OperatorContext, api_client: Any) -> list[ListWatch]:
+    """The watches of built-in kinds for the enabled providers, one per namespace watched."""
+    providers = ctx.enabled_providers
+    specs: list[tuple[str, str, str, str, Any]] = []
+    kinds = {(k.api_version, k.kind, k.plural) for p in providers for k in p.targets}
+    for api_version, kind, plural in sorted(kinds):
+        if (api_version, plural) in BUILT_IN:
+            specs.append((api_version, kind, plural, OURS, _targets(ctx)))
+    for label in sorted({p.pod_label for p in providers if p.pod_label}):
+        # Pods carrying a provider's pod label: status that says why pods do not serve, without
+        # polling. One watch per label key (selectors cannot say "any of these keys").
+        specs.append(("v1", "Pod", "pods", label, _pods(ctx, label)))
+    if any(p.uses_storage for p in providers):
+        # A claim binding or the download Job finishing re-runs the ModelDeployment at once (the
+        # storage pipeline's requeue timers are only a safety net). Every claim is watched, not
+        # just ours: a pre-existing claim carries no label, and its binding matters as much.
+        specs.append((CLAIM.api_version, CLAIM.kind, CLAIM.plural, "", _claims(ctx)))
+        specs.append((JOB.api_version, JOB.kind, JOB.plural, OURS, _targets(ctx)))
     for provider in providers:
         probe = provider.upstream_probe
-        if probe is None:
-            continue
-        # An upstream controller coming or going changes the provider's readiness: re-probe then.
-        labels = {probe.controller_label: _one_of(frozenset(probe.controller_values))}
-        kopf.on.event("apps/v1", "deployments", labels=labels, id=f"upstream-{provider.name}")(upstream_event)
+        if probe is not None:
+            # An upstream controller coming or going changes the provider's readiness: re-probe then.
+            specs.append(("apps/v1", "Deployment", "deployments", probe.controller_selector, _upstream(ctx)))
+    return [
+        ListWatch(
+            api_client, api_version, kind, plural, deliver, label_selector=selector, namespace=namespace
+        )
+        for api_version, kind, plural, selector, deliver in specs
+        for namespace in ctx.namespaces or (None,)
+    ]
+
+
+def _targets(ctx: OperatorContext) -> Any:
+    def deliver(type: str, body: dict[str, Any]) -> None:
+        _target_changed(ctx, type, body)
+
+    return deliver
+
+
+def _pods(ctx: OperatorContext, label: str) -> Any:
+    def deliver(type: str, body: dict[str, Any]) -> None:
+        labels = (body.get("metadata") or {}).get("labels") or {}
+        # DELETED from a selected watch is also a pod leaving the selection (its label removed):
+        # then the pod is re-indexed from the labels it still has.
+        _pod_changed(ctx, body, deleted=type == "DELETED" and label in labels)
+
+    return deliver
+
+
+def _claims(ctx: OperatorContext) -> Any:
+    def deliver(type: str, body: dict[str, Any]) -> None:
+        _claim_changed(ctx, type, body)
+
+    return deliver
+
+
+def _upstream(ctx: OperatorContext) -> Any:
+    def deliver(type: str, body: dict[str, Any]) -> None:
+        _upstream_changed(ctx, type, body)
+
+    return deliver
 
 
 def _watched_crds(provider: Provider) -> tuple[str, ...]:
@@ -63,15 +124,11 @@ def _watched_crds(provider: Provider) -> tuple[str, ...]:
     return tuple(n for n in (provider.readiness_crd, probe.crd if probe else None) if n)
 
 
-def _one_of(values: frozenset[str]) -> Any:
-    def matches(value: str | None, **_: Any) -> bool:
-        return value in values
-
-    return matches
-
-
 async def target_event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    ctx: OperatorContext = memo.context
+    _target_changed(memo.context, type, body)
+
+
+def _target_changed(ctx: OperatorContext, type: str | None, body: Any) -> None:
     if type == "DELETED":
         ctx.targets.deleted(body)
     else:
@@ -82,26 +139,19 @@ async def target_event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: 
             runtime.schedule(key)
 
 
-def _pod_is_relevant(body: kopf.Body, memo: kopf.Memo, **_: Any) -> bool:
-    ctx: OperatorContext = memo.context
-    return ctx.pods.is_relevant(body)
-
-
-async def pod_event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    ctx: OperatorContext = memo.context
-    for label, namespace, owner in ctx.pods.observe(body, deleted=type == "DELETED"):
+def _pod_changed(ctx: OperatorContext, body: Any, *, deleted: bool) -> None:
+    for label, namespace, owner in ctx.pods.observe(body, deleted=deleted):
         for runtime in ctx.runtimes:
             if runtime.provider.pod_label == label:
                 runtime.schedule(f"{namespace}/{owner}")
 
 
-async def claim_event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+def _claim_changed(ctx: OperatorContext, type: str | None, body: Any) -> None:
     """A claim changed: re-run its owner (a managed claim), else every storage-mounting
     ModelDeployment whose volumes name it (a pre-existing claim)."""
-    ctx: OperatorContext = memo.context
     meta = body.get("metadata") or {}
     if (meta.get("labels") or {}).get(MANAGED_BY) == "airunway":
-        await target_event(type, body, memo)
+        _target_changed(ctx, type, body)
         return
     namespace, name = meta.get("namespace") or "", meta.get("name") or ""
     for key, deployment in ctx.cache.items():
@@ -119,8 +169,7 @@ async def crd_event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: Any
             runtime.crd_changed(name, type != "DELETED")
 
 
-async def upstream_event(type: str | None, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    ctx: OperatorContext = memo.context
+def _upstream_changed(ctx: OperatorContext, type: str | None, body: Any) -> None:
     for runtime in ctx.runtimes:
         probe = runtime.provider.upstream_probe
         labels = (body.get("metadata") or {}).get("labels") or {}

@@ -27,6 +27,10 @@ REQUEST_TIMEOUT: Final = (5.0, 30.0)
 #: Worker threads for API calls; the connection pool holds as many connections, so none is
 #: discarded and reopened under load.
 WORKERS: Final = 32
+#: Threads of the aside lane (`call_aside`): requests the API server may hold for long (a
+#: Service's ClusterIP allocation is serialised there) run on their own threads, so a burst of
+#: them never queues ahead of the other writes.
+ASIDE_WORKERS: Final = 8
 
 
 def new_api_client() -> client.ApiClient:
@@ -35,11 +39,20 @@ def new_api_client() -> client.ApiClient:
         config.load_incluster_config(client_configuration=configuration)
     except config.ConfigException:
         config.load_kube_config(client_configuration=configuration)
-    configuration.connection_pool_maxsize = WORKERS
+    configuration.connection_pool_maxsize = WORKERS + ASIDE_WORKERS
     api_client = client.ApiClient(configuration)
     api_client.user_agent = f"airunway-operator/{version.VERSION}"
     with_default_timeout(api_client)
     return api_client
+
+
+def separate_client(api_client: client.ApiClient) -> client.ApiClient:
+    """A client with the same cluster, credentials and user agent but a connection pool of its
+    own: for long-held requests (watches) that must not take the pool's connections."""
+    separate = client.ApiClient(api_client.configuration)
+    separate.user_agent = api_client.user_agent
+    with_default_timeout(separate)
+    return separate
 
 
 def with_default_timeout(
@@ -91,17 +104,24 @@ class DaemonExecutor(Executor):
                 future.set_exception(err)
 
 
-_EXECUTOR: Executor | None = None
+_EXECUTORS: dict[str, Executor] = {}
 
 
-def _executor() -> Executor:
-    global _EXECUTOR
-    if _EXECUTOR is None:
-        _EXECUTOR = DaemonExecutor(WORKERS, "kube-api")
-    return _EXECUTOR
+def _executor(lane: str = "kube-api", workers: int = WORKERS) -> Executor:
+    executor = _EXECUTORS.get(lane)
+    if executor is None:
+        executor = _EXECUTORS[lane] = DaemonExecutor(workers, lane)
+    return executor
 
 
 async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run one blocking client call in a worker thread."""
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_executor(), functools.partial(fn, *args, **kwargs))
+
+
+async def call_aside(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`call` on the aside lane's threads (see ASIDE_WORKERS)."""
+    loop = asyncio.get_running_loop()
+    executor = _executor("kube-api-aside", ASIDE_WORKERS)
+    return await loop.run_in_executor(executor, functools.partial(fn, *args, **kwargs))

@@ -12,13 +12,44 @@ from urllib.parse import quote
 import orjson
 from kubernetes import client
 
-from airunway_operator.kube.client import call
+from airunway_operator.kube.client import call, call_aside
 
 
 def path(api_version: str, plural: str, namespace: str, name: str | None = None) -> str:
     base = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
     suffix = f"/{name}" if name else ""
     return f"{base}/namespaces/{namespace}/{plural}{suffix}"
+
+
+def _headers(
+    api_client: client.ApiClient, method: str, url_path: str, content_type: str = "application/json"
+) -> dict[str, str]:
+    headers = {
+        "Accept": "application/json",
+        "Content-Type": content_type,
+        "User-Agent": api_client.user_agent,
+    }
+    _, _, auth_headers, _, _ = api_client.param_serialize(method, url_path, auth_settings=["BearerToken"])
+    headers.update({k: v for k, v in auth_headers.items() if k.lower() == "authorization"})
+    return headers
+
+
+def get_path(api_client: client.ApiClient, url_path: str) -> dict[str, Any]:
+    """GET a path that already carries its query (blocking: for threads of our own)."""
+    path, _, query = url_path.partition("?")
+    return _request(api_client, "GET", path, query=query)
+
+
+def open_stream(api_client: client.ApiClient, url_path: str, timeout: tuple[float, float]) -> Any:
+    """GET `url_path` without reading the answer: the urllib3 response, to iterate by line (a
+    watch). Raises ApiException for an error status."""
+    url = api_client.configuration.host + url_path
+    headers = _headers(api_client, "GET", url_path.partition("?")[0])
+    response = api_client.call_api("GET", url, header_params=headers, _request_timeout=timeout)
+    if not 200 <= response.status < 300:
+        response.read()
+        raise client.ApiException(http_resp=response)
+    return response.response
 
 
 def _request(
@@ -31,13 +62,7 @@ def _request(
     query: str = "",
 ) -> dict[str, Any]:
     url = api_client.configuration.host + url_path + (f"?{query}" if query else "")
-    headers = {
-        "Accept": "application/json",
-        "Content-Type": content_type,
-        "User-Agent": api_client.user_agent,
-    }
-    _, _, auth_headers, _, _ = api_client.param_serialize(method, url_path, auth_settings=["BearerToken"])
-    headers.update({k: v for k, v in auth_headers.items() if k.lower() == "authorization"})
+    headers = _headers(api_client, method, url_path, content_type)
     # The REST layer serialises dict bodies itself for JSON and YAML (apply) content types.
     response = api_client.call_api(method, url, header_params=headers, body=body)
     response.read()
@@ -60,8 +85,11 @@ async def create(
     namespace: str,
     body: dict[str, Any],
     manager: str,
+    *,
+    aside: bool = False,
 ) -> dict[str, Any]:
-    return await call(
+    """POST `body`; `aside` runs it on the aside lane (`client.call_aside`)."""
+    return await (call_aside if aside else call)(
         _request,
         api_client,
         "POST",

@@ -103,6 +103,11 @@ class ProviderRuntime:
         #: More status for a ModelDeployment about to be Running (the gateway's verdict when it
         #: needs no work of its own), carried by the same write.
         self.running_status: Callable[[Mapping[str, Any]], Mapping[str, Any] | None] | None = None
+        #: Creates running beside the passes (`TargetKind.create_aside`), by (ModelDeployment key,
+        #: kind, name); a pass never starts a second one for the same object.
+        self._aside: dict[tuple[str, str, str], asyncio.Task[None]] = {}
+        #: ModelDeployments whose last aside create failed: their next pass creates in line.
+        self._aside_failed: set[str] = set()
         self.queue: WorkQueue[str] = WorkQueue(f"{provider.name}-provider", self._process)
         self.registration: WorkQueue[str] = WorkQueue(
             f"{provider.name}-registration", self._register_pass, workers=1
@@ -124,6 +129,8 @@ class ProviderRuntime:
         self.queue.start()
 
     async def stop(self) -> None:
+        for task in self._aside.values():
+            task.cancel()
         await asyncio.gather(self.registration.stop(), self.queue.stop())
 
     def enqueue(self, key: str) -> None:
@@ -448,7 +455,10 @@ class ProviderRuntime:
         except RenderError as err:
             return outcome.render_failed(self.provider.resource_kind, str(err))
         try:
-            lives = [await self._apply(md, manifest) for manifest in manifests]
+            lives = []
+            for manifest in manifests:
+                if not self._created_aside(md, manifest):
+                    lives.append(await self._apply(md, manifest))
         except OwnershipConflictError as err:
             return outcome.conflict(str(err))
         except ApiException as err:
@@ -470,11 +480,51 @@ class ProviderRuntime:
         except (HTTPError, OSError) as err:
             reason = f"API server unreachable ({type(err).__name__})"
             return outcome.create_failed(f"Failed to create/update resource: {reason}").retry_because(reason)
+        self._aside_failed.discard(key_of_md(md))
         pods = self._pods(md)
         mapped = self.provider.map_status(md, Observed.of(*lives, pods=pods))
         name = self.provider.primary_name(manifests) or md.metadata.name or ""
         problem = pod_diagnosis.diagnose(pods)
         return outcome.created(name, self.provider.resource_kind, mapped, problem.message if problem else "")
+
+    def _created_aside(self, md: ModelDeployment, manifest: Manifest) -> bool:
+        """True when `manifest` is (being) created beside this pass: a missing object of a
+        `create_aside` kind, unless the last aside create for this ModelDeployment failed."""
+        kind = self._kind_of(manifest)
+        key = key_of_md(md)
+        name = manifest["metadata"]["name"]
+        if not kind.create_aside or key in self._aside_failed:
+            return False
+        if self._targets.get(kind.api_version, kind.kind, md.metadata.namespace or "", name) is not None:
+            return False
+        slot = (key, kind.kind, name)
+        if slot not in self._aside:
+            task = asyncio.get_running_loop().create_task(self._create_aside(md, manifest, slot))
+            self._aside[slot] = task
+        return True
+
+    async def _create_aside(
+        self, md: ModelDeployment, manifest: Manifest, slot: tuple[str, str, str]
+    ) -> None:
+        key = slot[0]
+        try:
+            await self._apply(md, manifest, aside=True)
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:
+            # The next pass creates it in line, so the error reaches status (and the queue's
+            # backoff) the usual way.
+            logger.info(f"Creating {slot[1]} {slot[2]} for {key} failed ({err!r}); the next pass retries")
+            self._aside_failed.add(key)
+            self.queue.add(key)
+        finally:
+            self._aside.pop(slot, None)
+
+    async def _aside_done(self, key: str) -> None:
+        """Wait for the aside creates of `key` (before its targets are deleted)."""
+        tasks = [task for slot, task in self._aside.items() if slot[0] == key]
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     def _pods(self, md: ModelDeployment) -> tuple[Manifest, ...]:
         """Pods serving `md` (their diagnosis essentials), from the pod watch's index."""
@@ -484,7 +534,7 @@ class ProviderRuntime:
         return self._pod_index.pods(label, md.metadata.namespace or "", md.metadata.name or "")
 
     async def _apply(
-        self, md: ModelDeployment, manifest: Manifest, *, retry_missing: bool = True
+        self, md: ModelDeployment, manifest: Manifest, *, retry_missing: bool = True, aside: bool = False
     ) -> Manifest:
         kind = self._kind_of(manifest)
         namespace = md.metadata.namespace or ""
@@ -493,7 +543,13 @@ class ProviderRuntime:
         if live is None:
             try:
                 created = await objects.create(
-                    self._api, kind.api_version, kind.plural, namespace, manifest, self.provider.field_manager
+                    self._api,
+                    kind.api_version,
+                    kind.plural,
+                    namespace,
+                    manifest,
+                    self.provider.field_manager,
+                    aside=aside,
                 )
             except ApiException as err:
                 if not errors.is_already_exists(err):
@@ -610,6 +666,7 @@ class ProviderRuntime:
         assert deleted_at is not None
         elapsed = (datetime.now(UTC) - deleted_at).total_seconds()
         timed_out = elapsed >= self._timeout
+        await self._aside_done(key_of(body))
         gone = await self._delete_targets(md, timed_out=timed_out)
         if gone and self.provider.uses_storage:
             # The workloads are gone: the download Jobs, then the claims they mounted (D4).

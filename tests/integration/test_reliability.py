@@ -4,7 +4,7 @@ self-healing registration, and a bounded stop whatever the API server does."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from tests.operator_process import (
     kubeconfig_for,
     registration_exists,
 )
-from tests.support import get_or_none, ignore_missing, vllm_md, wait_for
+from tests.support import get_or_none, ignore_missing, refusal_policy, vllm_md, wait_for
 
 G, V = constants.GROUP, constants.VERSION
 MD_PLURAL, IPC_PLURAL = constants.MODELDEPLOYMENT_PLURAL, constants.PROVIDERCONFIG_PLURAL
@@ -150,79 +150,41 @@ def test_a_providerconfig_with_bad_cel_is_admitted_and_reported_on_its_status(
 
 
 @pytest.fixture
-def finalizer_changes_refused(cluster: Cluster, namespace: str) -> Iterator[str]:
+def finalizer_changes_refused(cluster: Cluster, namespace: str) -> Iterator[Callable[[], None]]:
     """A ValidatingAdmissionPolicy refusing any change of a ModelDeployment's finalizers in
-    `namespace`; yields the binding's name so a test can lift the refusal."""
-    api = client.AdmissionregistrationV1Api(cluster.api_client)
-    name = f"refuse-finalizers-{namespace}"
-    policy = {
-        "apiVersion": "admissionregistration.k8s.io/v1",
-        "kind": "ValidatingAdmissionPolicy",
-        "metadata": {"name": name},
-        "spec": {
-            "failurePolicy": "Fail",
-            "matchConstraints": {
-                "resourceRules": [
-                    {
-                        "apiGroups": [G],
-                        "apiVersions": [V],
-                        "operations": ["UPDATE"],
-                        "resources": [MD_PLURAL],
-                    }
-                ]
-            },
-            "validations": [
-                {
-                    "expression": "has(object.metadata.finalizers) == has(oldObject.metadata.finalizers) && "
-                    "(!has(object.metadata.finalizers) || "
-                    "object.metadata.finalizers == oldObject.metadata.finalizers)",
-                    "message": "finalizer changes are refused in this namespace (test policy)",
-                }
-            ],
-        },
-    }
-    binding = {
-        "apiVersion": "admissionregistration.k8s.io/v1",
-        "kind": "ValidatingAdmissionPolicyBinding",
-        "metadata": {"name": name},
-        "spec": {
-            "policyName": name,
-            "validationActions": ["Deny"],
-            "matchResources": {
-                "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}
-            },
-        },
-    }
-    api.create_validating_admission_policy(policy)
-    api.create_validating_admission_policy_binding(binding)
-    probe = _md("policy-probe")
-    probe["spec"].pop("provider")
-    cluster.custom.create_namespaced_custom_object(G, V, namespace, MD_PLURAL, probe)
+    `namespace`; yields the function that lifts the refusal."""
+    rule = {"apiGroups": [G], "apiVersions": [V], "operations": ["UPDATE"], "resources": [MD_PLURAL]}
+    with refusal_policy(
+        cluster.api_client,
+        f"refuse-finalizers-{namespace}",
+        namespace,
+        rule,
+        "has(object.metadata.finalizers) == has(oldObject.metadata.finalizers) && "
+        "(!has(object.metadata.finalizers) || "
+        "object.metadata.finalizers == oldObject.metadata.finalizers)",
+        "finalizer changes are refused in this namespace (test policy)",
+    ) as lift:
+        probe = _md("policy-probe")
+        probe["spec"].pop("provider")
+        cluster.custom.create_namespaced_custom_object(G, V, namespace, MD_PLURAL, probe)
 
-    def refused() -> bool:
-        patch = {"metadata": {"finalizers": ["example.com/probe"]}}
-        try:
-            cluster.custom.patch_namespaced_custom_object(
-                G, V, namespace, MD_PLURAL, "policy-probe", patch, dry_run="All"
-            )
-        except ApiException as err:
-            return err.status in (400, 403, 422)
-        return False
+        def refused() -> bool:
+            patch = {"metadata": {"finalizers": ["example.com/probe"]}}
+            try:
+                cluster.custom.patch_namespaced_custom_object(
+                    G, V, namespace, MD_PLURAL, "policy-probe", patch, dry_run="All"
+                )
+            except ApiException as err:
+                return err.status in (400, 403, 422)
+            return False
 
-    wait_for(refused, 30, "the admission policy to take effect")
-    cluster.custom.delete_namespaced_custom_object(G, V, namespace, MD_PLURAL, "policy-probe")
-    try:
-        yield name
-    finally:
-        for delete in (
-            api.delete_validating_admission_policy_binding,
-            api.delete_validating_admission_policy,
-        ):
-            ignore_missing(delete, name)
+        wait_for(refused, 30, "the admission policy to take effect")
+        cluster.custom.delete_namespaced_custom_object(G, V, namespace, MD_PLURAL, "policy-probe")
+        yield lift
 
 
 def test_a_refused_finalizer_write_still_shows_why_in_status_and_converges_once_allowed(
-    cluster: Cluster, namespace: str, finalizer_changes_refused: str, tmp_path: Path
+    cluster: Cluster, namespace: str, finalizer_changes_refused: Callable[[], None], tmp_path: Path
 ) -> None:
     op = Operator(
         cluster.kubeconfig, tmp_path / "op.log", "--no-webhook", env={"AIRUNWAY_HEARTBEAT_SECONDS": "0"}
@@ -250,9 +212,7 @@ def test_a_refused_finalizer_write_still_shows_why_in_status_and_converges_once_
     assert "refused in this namespace" in seen["status"]["message"]
 
     # Lift the refusal; nothing touches the ModelDeployment: the retries alone converge it.
-    client.AdmissionregistrationV1Api(cluster.api_client).delete_validating_admission_policy_binding(
-        finalizer_changes_refused
-    )
+    finalizer_changes_refused()
     generation = _get(cluster, namespace, "refused")["metadata"]["generation"]
 
     def converged() -> dict[str, Any] | None:
