@@ -3,11 +3,13 @@
 # and web UI as `airunway-backend`); fits readOnlyRootFilesystem
 # (nothing is written outside /tmp). Build: docs/gitops.md. .ci/run replays these steps without Docker.
 #
-# The base is pinned by its full version tag. For a byte-for-byte reproducible build pin it by digest too:
-#   docker build --build-arg BASE_IMAGE=python:3.11.13-slim-bookworm@sha256:<digest> .
+# The bases are pinned by their full version tags. For a byte-for-byte reproducible build pin them by
+# digest too:
+#   docker build --build-arg BASE_IMAGE=python:3.11.13-slim-bookworm@sha256:<digest> \
+#                --build-arg NODE_IMAGE=node:22.12.0-bookworm-slim@sha256:<digest> .
 ARG BASE_IMAGE=python:3.11.13-slim-bookworm
 # The web UI is only built here (its bundle ends up in the wheel); no Node.js in the runtime image.
-ARG NODE_IMAGE=node:22-bookworm-slim
+ARG NODE_IMAGE=node:22.12.0-bookworm-slim
 
 # Stage 0: bundle the web UI (ui/) into airunway_backend/static from the committed package-lock.json.
 FROM ${NODE_IMAGE} AS ui

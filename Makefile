@@ -121,7 +121,7 @@ backend: venv ## run the backend API + UI in the foreground against $$KUBECONFIG
 
 .PHONY: demo
 # The backend takes 8080, so the demo's operator serves its metrics on 8082.
-demo: cluster-up install ## local plane + CRDs + providers + samples, the backend + UI in the background, then the operator
+demo: cluster-up install $(if $(shell command -v npm),ui) ## local plane + CRDs + providers + samples, the backend + UI in the background, then the operator
 	$(PY) -m tests.controlplane demo
 	@mkdir -p $(TESTENV)
 	@AIRUNWAY_BACKEND_AUTH=false AIRUNWAY_BACKEND_NAMESPACE=$${AIRUNWAY_BACKEND_NAMESPACE:-$(BACKEND_NAMESPACE)} \
@@ -136,7 +136,7 @@ test-unit: venv ## pure unit and schema tests (no cluster)
 	$(PY) -m pytest -m 'not cluster' $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
 
 .PHONY: test
-test: venv lint typecheck testenv-build ## everything: lint, types, unit, then integration on the local plane
+test: venv lint typecheck testenv-build ui ## everything: lint, types, unit, then integration on the local plane
 	@# pytest exits 5 when a selection collects no test; that is not a failure of the suite.
 	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 

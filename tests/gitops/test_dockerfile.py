@@ -125,9 +125,13 @@ def test_every_base_image_is_pinned() -> None:
         assert pinned(image), image
 
 
-def test_base_image_is_a_build_arg_for_digest_pinning() -> None:
-    assert "BASE_IMAGE" in global_args(PARSED)
-    assert all(i.args.startswith("${BASE_IMAGE}") for i in PARSED if i.keyword == "FROM")
+def test_base_images_are_build_args_for_digest_pinning() -> None:
+    args = global_args(PARSED)
+    assert {"BASE_IMAGE", "NODE_IMAGE"} <= set(args)
+    froms = [i.args for i in PARSED if i.keyword == "FROM"]
+    assert all(f.startswith(("${BASE_IMAGE}", "${NODE_IMAGE}")) for f in froms)
+    # Node.js only bundles the UI: the runtime image is the Python base.
+    assert froms[-1].startswith("${BASE_IMAGE}")
 
 
 def test_runs_as_a_numeric_non_root_user() -> None:
@@ -153,8 +157,9 @@ def test_read_only_root_filesystem_friendly() -> None:
     assert [i.args for i in FINAL if i.keyword == "WORKDIR"][-1] == "/tmp"
 
 
-def test_installs_only_the_wheels_built_in_the_first_stage() -> None:
-    build = " ".join(i.args for i in stages(PARSED)[0] if i.keyword == "RUN")
+def test_installs_only_the_wheels_built_in_the_build_stage() -> None:
+    (build_stage,) = [s for s in stages(PARSED) if s[0].args.endswith(" AS build")]
+    build = " ".join(i.args for i in build_stage if i.keyword == "RUN")
     install = " ".join(i.args for i in FINAL if i.keyword == "RUN")
     assert "pip wheel" in build
     assert "--no-cache-dir" in build
