@@ -29,8 +29,9 @@ from airunway_operator.kube import objects
 
 logger = logging.getLogger("airunway.watch")
 
-#: Server-side end of each watch request; the stream then resumes from the last version.
-WATCH_SECONDS: Final = 290
+#: Server-side end of each watch request (as kopf's watches here); the stream then resumes from the
+#: last version. Bookmarks and events keep the connection busy meanwhile.
+WATCH_SECONDS: Final = 1800
 #: (connect, read): a read longer than the watch's own end plus slack means a dead connection.
 WATCH_TIMEOUT: Final = (5.0, WATCH_SECONDS + 30.0)
 LIST_PAGE: Final = 500
