@@ -29,8 +29,9 @@ from airunway_operator.kube import objects
 
 logger = logging.getLogger("airunway.watch")
 
-#: Server-side end of each watch request; the stream then resumes from the last version.
-WATCH_SECONDS: Final = 290
+#: Server-side end of each watch request (as kopf's watches here); the stream then resumes from the
+#: last version. Bookmarks and events keep the connection busy meanwhile.
+WATCH_SECONDS: Final = 1800
 #: (connect, read): a read longer than the watch's own end plus slack means a dead connection.
 WATCH_TIMEOUT: Final = (5.0, WATCH_SECONDS + 30.0)
 LIST_PAGE: Final = 500
@@ -61,6 +62,7 @@ class ListWatch:
         self.listed = threading.Event()
         self._stop = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._listed_on_loop: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
         #: name key -> the last delivered body's identity, to report objects a relist misses.
         self._known: dict[tuple[str, str], dict[str, Any]] = {}
@@ -72,7 +74,9 @@ class ListWatch:
         return f"{self.plural} ({self.label_selector or 'all'}, {where})"
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Start the thread; call on `loop`'s thread."""
         self._loop = loop
+        self._listed_on_loop = asyncio.Event()
         self._thread = threading.Thread(target=self._run, name=f"watch-{self.plural}", daemon=True)
         self._thread.start()
 
@@ -89,8 +93,15 @@ class ListWatch:
                 logger.debug(f"Shutting down the watch of {self.name} failed", exc_info=True)
 
     async def wait_listed(self, seconds: float) -> bool:
-        """Wait (off the loop) until the first list was delivered; False after `seconds`."""
-        return await asyncio.to_thread(self.listed.wait, seconds)
+        """Wait until the first list was delivered; False after `seconds`. No thread waits for it,
+        so a stop cancels it at once."""
+        if self._listed_on_loop is None:
+            return self.listed.is_set()
+        try:
+            await asyncio.wait_for(self._listed_on_loop.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
 
     # ---------------------------------------------------------------- the thread
 
@@ -141,8 +152,14 @@ class ListWatch:
         gone = [body for key, body in self._known.items() if key not in seen]
         events = [("DELETED", body) for body in gone] + [("ADDED", self._typed(item)) for item in items]
         self._hand_over(events)
-        self.listed.set()
+        if not self.listed.is_set():
+            self.listed.set()
+            self._on_loop(self._mark_listed)
         return version
+
+    def _mark_listed(self) -> None:
+        if self._listed_on_loop is not None:
+            self._listed_on_loop.set()
 
     def _watch(self, version: str) -> str:
         path = self._path(
@@ -196,12 +213,17 @@ class ListWatch:
                         "labels": meta.get("labels") or {},
                     },
                 }
+        if events:
+            self._on_loop(self._deliver_all, events)
+
+    def _on_loop(self, callback: Callable[..., None], *args: Any) -> None:
         loop = self._loop
-        if events and loop is not None and not loop.is_closed():
-            try:
-                loop.call_soon_threadsafe(self._deliver_all, events)
-            except RuntimeError:  # the loop closed meanwhile: the process is stopping
-                self._stop.set()
+        if loop is None or loop.is_closed():
+            return
+        try:
+            loop.call_soon_threadsafe(callback, *args)
+        except RuntimeError:  # the loop closed meanwhile: the process is stopping
+            self._stop.set()
 
     def _deliver_all(self, events: list[tuple[str, dict[str, Any]]]) -> None:
         for kind, body in events:

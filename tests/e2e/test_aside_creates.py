@@ -106,67 +106,66 @@ def services_refused(cluster: Cluster, namespace: str) -> Iterator[Any]:
         yield lift
 
 
-def test_a_refused_service_leaves_the_deployment_in_place_says_why_and_converges_once_allowed(
-    cluster: Cluster, namespace: str, services_refused: Any, tmp_path: Any
-) -> None:
+@pytest.fixture
+def operator(cluster: Cluster, tmp_path: Path) -> Iterator[Operator]:
+    """Direct vLLM alone; started after the test's admission fixture (pytest orders by argument)."""
     op = Operator(cluster.kubeconfig, tmp_path / "op.log", "--providers", "vllm", "--no-webhook")
     op.wait_healthy()
-    try:
-        cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, vllm_md("aside"))
+    yield op
+    op.kill()
 
-        def explained() -> dict[str, Any] | None:
-            body = cluster.custom.get_namespaced_custom_object(G, V, namespace, MD, "aside")
-            status = body.get("status") or {}
-            return status if REFUSAL in (status.get("message") or "") else None
 
-        status = wait_for(explained, 60, "status to name the refused Service")
-        conditions = {c["type"]: c for c in status.get("conditions") or ()}
-        assert conditions["ResourceCreated"]["status"] == "False", conditions
-        assert REFUSAL in conditions["ResourceCreated"]["message"]
-        # The Deployment did not wait for the Service.
-        assert get_or_none(cluster.apps.read_namespaced_deployment, "aside", namespace) is not None
-        assert get_or_none(cluster.core.read_namespaced_service, "aside", namespace) is None
+def test_a_refused_service_leaves_the_deployment_in_place_says_why_and_converges_once_allowed(
+    cluster: Cluster, namespace: str, services_refused: Any, operator: Operator
+) -> None:
+    cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, vllm_md("aside"))
 
-        services_refused()  # lift; the retries alone converge it
+    def explained() -> dict[str, Any] | None:
+        body = cluster.custom.get_namespaced_custom_object(G, V, namespace, MD, "aside")
+        status = body.get("status") or {}
+        return status if REFUSAL in (status.get("message") or "") else None
 
-        def running() -> dict[str, Any] | None:
-            body = cluster.custom.get_namespaced_custom_object(G, V, namespace, MD, "aside")
-            return body if (body.get("status") or {}).get("phase") == "Running" else None
+    status = wait_for(explained, 60, "status to name the refused Service")
+    conditions = {c["type"]: c for c in status.get("conditions") or ()}
+    assert conditions["ResourceCreated"]["status"] == "False", conditions
+    assert REFUSAL in conditions["ResourceCreated"]["message"]
+    # The Deployment did not wait for the Service.
+    assert get_or_none(cluster.apps.read_namespaced_deployment, "aside", namespace) is not None
+    assert get_or_none(cluster.core.read_namespaced_service, "aside", namespace) is None
 
-        wait_for(running, 120, "the ModelDeployment to run once Services are allowed")
-        service = cluster.core.read_namespaced_service("aside", namespace)
-        assert service.metadata.owner_references[0].name == "aside"
-        assert service.spec.ports[0].port == 8000
-    finally:
-        op.kill()
+    services_refused()  # lift; the retries alone converge it
+
+    def running() -> dict[str, Any] | None:
+        body = cluster.custom.get_namespaced_custom_object(G, V, namespace, MD, "aside")
+        return body if (body.get("status") or {}).get("phase") == "Running" else None
+
+    wait_for(running, 120, "the ModelDeployment to run once Services are allowed")
+    service = cluster.core.read_namespaced_service("aside", namespace)
+    assert service.metadata.owner_references[0].name == "aside"
+    assert service.spec.ports[0].port == 8000
 
 
 def test_a_slow_service_create_holds_neither_the_deployment_nor_the_status(
-    cluster: Cluster, namespace: str, slow_services: None, tmp_path: Path
+    cluster: Cluster, namespace: str, slow_services: None, operator: Operator
 ) -> None:
-    op = Operator(cluster.kubeconfig, tmp_path / "op.log", "--providers", "vllm", "--no-webhook")
-    op.wait_healthy()
-    try:
-        started = time.monotonic()
-        cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, vllm_md("slow"))
+    started = time.monotonic()
+    cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, vllm_md("slow"))
 
-        def reported() -> dict[str, Any] | None:
-            body = cluster.custom.get_namespaced_custom_object(G, V, namespace, MD, "slow")
-            status = body.get("status") or {}
-            created = [c for c in status.get("conditions") or () if c["type"] == "ResourceCreated"]
-            return status if created and created[0]["status"] == "True" else None
+    def reported() -> dict[str, Any] | None:
+        body = cluster.custom.get_namespaced_custom_object(G, V, namespace, MD, "slow")
+        status = body.get("status") or {}
+        created = [c for c in status.get("conditions") or () if c["type"] == "ResourceCreated"]
+        return status if created and created[0]["status"] == "True" else None
 
-        status = wait_for(reported, 60, "status to report the Deployment")
-        # Written while the Service create is still held: the pass did not wait for it.
-        assert time.monotonic() - started < HOLD_SECONDS, status
-        assert get_or_none(cluster.core.read_namespaced_service, "slow", namespace) is None
-        assert status["phase"] in ("Deploying", "Running")
-        assert get_or_none(cluster.apps.read_namespaced_deployment, "slow", namespace) is not None
-        service = wait_for(
-            lambda: get_or_none(cluster.core.read_namespaced_service, "slow", namespace),
-            HOLD_SECONDS + 30,
-            "the Service, once its create is answered",
-        )
-        assert service.metadata.owner_references[0].name == "slow"
-    finally:
-        op.kill()
+    status = wait_for(reported, 60, "status to report the Deployment")
+    # Written while the Service create is still held: the pass did not wait for it.
+    assert time.monotonic() - started < HOLD_SECONDS, status
+    assert get_or_none(cluster.core.read_namespaced_service, "slow", namespace) is None
+    assert status["phase"] in ("Deploying", "Running")
+    assert get_or_none(cluster.apps.read_namespaced_deployment, "slow", namespace) is not None
+    service = wait_for(
+        lambda: get_or_none(cluster.core.read_namespaced_service, "slow", namespace),
+        HOLD_SECONDS + 30,
+        "the Service, once its create is answered",
+    )
+    assert service.metadata.owner_references[0].name == "slow"

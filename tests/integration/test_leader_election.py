@@ -20,7 +20,7 @@ from airunway_operator.reconcile import leader
 from tests.conftest import Cluster
 from tests.controlplane import plane
 from tests.operator_process import Operator, WebhookClient, admission_review
-from tests.support import ignore_missing, vllm_md, wait_for
+from tests.support import refusal_policy, vllm_md, wait_for
 
 G, V, MD = constants.GROUP, constants.VERSION, constants.MODELDEPLOYMENT_PLURAL
 ACQUIRED = "Acquired leader lease"
@@ -213,49 +213,17 @@ def test_a_leader_that_cannot_renew_within_the_deadline_stops(
     wait_for(lambda: identity_in(only), 60, "the replica to acquire the Lease")
 
     # The API server refuses every update of Leases in this namespace from now on.
+    rule = {
+        "apiGroups": ["coordination.k8s.io"],
+        "apiVersions": ["v1"],
+        "operations": ["UPDATE"],
+        "resources": ["leases"],
+    }
     name = f"airunway-test-deny-leases-{uuid.uuid4().hex[:8]}"
-    admission = client.AdmissionregistrationV1Api(cluster.api_client)
-    admission.create_validating_admission_policy(
-        {
-            "metadata": {"name": name},
-            "spec": {
-                "failurePolicy": "Fail",
-                "matchConstraints": {
-                    "resourceRules": [
-                        {
-                            "apiGroups": ["coordination.k8s.io"],
-                            "apiVersions": ["v1"],
-                            "operations": ["UPDATE"],
-                            "resources": ["leases"],
-                        }
-                    ]
-                },
-                "validations": [{"expression": "false", "message": "renewals refused by the test"}],
-            },
-        }
-    )
-    try:
-        admission.create_validating_admission_policy_binding(
-            {
-                "metadata": {"name": name},
-                "spec": {
-                    "policyName": name,
-                    "validationActions": ["Deny"],
-                    "matchResources": {
-                        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}
-                    },
-                },
-            }
-        )
+    with refusal_policy(cluster.api_client, name, namespace, rule, "false", "renewals refused by the test"):
         wait_for(lambda: only.proc.poll() is not None, 60, "the leader to give up")
         assert only.proc.returncode == 1, only.output()
         assert f"not renewed for {leader.RENEW_DEADLINE:g}s" in only.output()
         assert (
             f"Leader lease {namespace}/{replicas.lease}: UnprocessableEntityException: (422)" in only.output()
         )
-    finally:
-        for delete in (
-            admission.delete_validating_admission_policy_binding,
-            admission.delete_validating_admission_policy,
-        ):
-            ignore_missing(delete, name)
