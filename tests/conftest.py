@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +17,10 @@ from typing import Any
 
 import pytest
 from kubernetes import client, config
-from kubernetes.client.rest import ApiException
 
 from tests import operator_process
 from tests.controlplane import binaries, install, plane
+from tests.support import fresh_namespace
 
 CLUSTER_DIRS = ("integration", "e2e", "faults", "browser", "backend")
 
@@ -89,14 +88,8 @@ def cluster() -> Iterator[Cluster]:
 @pytest.fixture
 def namespace(cluster: Cluster) -> Iterator[str]:
     """A fresh namespace for one test, deleted afterwards (without waiting for it to go)."""
-    name = f"t-{uuid.uuid4().hex[:10]}"
-    cluster.core.create_namespace({"metadata": {"name": name, "labels": {"airunway.ai/test": "true"}}})
-    yield name
-    try:
-        cluster.core.delete_namespace(name)
-    except ApiException as err:
-        if err.status != 404:
-            raise
+    with fresh_namespace(cluster.core) as name:
+        yield name
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -160,3 +161,15 @@ def refusal_policy(
     finally:
         lift()
         ignore_missing(api.delete_validating_admission_policy, name)
+
+
+@contextlib.contextmanager
+def fresh_namespace(core: client.CoreV1Api, prefix: str = "t-") -> Iterator[str]:
+    """A new namespace named `prefix` + random hex, labelled as a test's; deleted after the block
+    (without waiting for it to go)."""
+    name = f"{prefix}{uuid.uuid4().hex[:10]}"
+    core.create_namespace({"metadata": {"name": name, "labels": {"airunway.ai/test": "true"}}})
+    try:
+        yield name
+    finally:
+        ignore_missing(core.delete_namespace, name)

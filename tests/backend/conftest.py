@@ -4,18 +4,16 @@ them logged a traceback while it ran."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kubernetes.client.rest import ApiException
 
 from tests.backend.process import Backend
 from tests.conftest import Cluster
 from tests.controlplane import binaries
 from tests.operator_process import Operator, deregister, tracebacks, webhook_answers
-from tests.support import wait_for
+from tests.support import fresh_namespace, wait_for
 from tests.unit.backend.stubs import closed_port
 
 RUNNING: list[Backend] = []
@@ -41,14 +39,8 @@ def operator(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 @pytest.fixture(scope="module")
 def settings_namespace(cluster: Cluster) -> Iterator[str]:
-    name = f"backend-{uuid.uuid4().hex[:8]}"
-    cluster.core.create_namespace({"metadata": {"name": name, "labels": {"airunway.ai/test": "true"}}})
-    yield name
-    try:
-        cluster.core.delete_namespace(name)
-    except ApiException as err:
-        if err.status != 404:
-            raise
+    with fresh_namespace(cluster.core, "backend-") as name:
+        yield name
 
 
 def start(

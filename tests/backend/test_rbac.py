@@ -3,17 +3,15 @@ to a namespace-scoped Role can do through the API exactly what RBAC lets it do w
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from kubernetes.client.rest import ApiException
 
 from airunway_operator.api import constants
 from tests.backend.process import Backend
 from tests.backend.tokens import grant_in_namespace, service_account_token
 from tests.conftest import Cluster
-from tests.support import get_or_none, vllm_md, wait_for
+from tests.support import fresh_namespace, get_or_none, vllm_md, wait_for
 
 G, V, MD = constants.GROUP, constants.VERSION, constants.MODELDEPLOYMENT_PLURAL
 MD_RULES = [{"apiGroups": [G], "resources": [MD], "verbs": ["get", "list", "create", "delete"]}]
@@ -21,14 +19,8 @@ MD_RULES = [{"apiGroups": [G], "resources": [MD], "verbs": ["get", "list", "crea
 
 @pytest.fixture
 def other_namespace(cluster: Cluster) -> Iterator[str]:
-    name = f"t-{uuid.uuid4().hex[:10]}"
-    cluster.core.create_namespace({"metadata": {"name": name, "labels": {"airunway.ai/test": "true"}}})
-    yield name
-    try:
-        cluster.core.delete_namespace(name)
-    except ApiException as err:
-        if err.status != 404:
-            raise
+    with fresh_namespace(cluster.core) as name:
+        yield name
 
 
 @pytest.fixture
