@@ -51,8 +51,16 @@ def test_sigterm_with_an_open_keep_alive_connection_exits_at_once_and_closes_the
         op.wait_healthy()
         wait_for(client.answers, 60, "the webhook server to accept reviews")
         # Stop a started operator: a SIGTERM amid kopf's start of its watch streams can take
-        # kopf's own 5 s grace, which is not what this test is about.
-        wait_for(lambda: "Operator started" in op.output() or None, 60, "the operator to start")
+        # kopf's own 5 s grace, which is not what this test is about. The gateway's first verdict
+        # comes from kopf's CRD watch, the last stream to start.
+        wait_for(
+            lambda: (
+                all(line in op.output() for line in ("Operator started", "Gateway API Inference Extension"))
+                or None
+            ),
+            60,
+            "the operator and kopf's watch streams to start",
+        )
         # Several reviews over the one connection: keep-alive, each answered with its own uid.
         for _ in range(5):
             review = admission_review({"metadata": {"name": "probe"}, "spec": {}})
