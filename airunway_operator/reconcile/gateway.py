@@ -400,7 +400,9 @@ class GatewayController:
         if self._options.patch_allowed_routes:
             try:
                 await self._release_for(md)
-            except (ApiException, NoGatewayError) as err:
+            except NoGatewayError:
+                pass  # no Gateway: no allowedRoutes of ours to release
+            except ApiException as err:
                 logger.warning(
                     f"Gateway allowedRoutes not cleaned up for namespace {md.metadata.namespace}: {err}"
                 )

@@ -15,7 +15,7 @@ import pytest
 from airunway_operator.api import constants
 from tests.conftest import Cluster
 from tests.operator_process import Operator
-from tests.support import recorded_versions, vllm_md, wait_for
+from tests.support import get_or_none, recorded_versions, vllm_md, wait_for
 
 G, V, MD = constants.GROUP, constants.VERSION, constants.MODELDEPLOYMENT_PLURAL
 GW_GROUP, GW_VERSION = "gateway.networking.k8s.io", "v1"
@@ -54,6 +54,21 @@ def _reason(cluster: Cluster, namespace: str, name: str) -> tuple[str, str] | No
 def _warnings(cluster: Cluster, namespace: str, name: str) -> list[str]:
     events = cluster.core.list_namespaced_event(namespace, field_selector=f"involvedObject.name={name}")
     return [e.reason for e in events.items if e.type == "Warning"]
+
+
+def test_deleting_a_model_deployment_without_any_gateway_warns_of_nothing(
+    cluster: Cluster, namespace: str, operator: Operator
+) -> None:
+    cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, vllm_md("gone"))
+    wait_for(lambda: _reason(cluster, namespace, "gone") == ("False", "NoGateway") or None, 90, "NoGateway")
+    cluster.custom.delete_namespaced_custom_object(G, V, namespace, MD, "gone")
+    wait_for(
+        lambda: get_or_none(cluster.custom.get_namespaced_custom_object, G, V, namespace, MD, "gone") is None,
+        60,
+        "the ModelDeployment to go",
+    )
+    # Without a Gateway there are no allowedRoutes of ours to release: nothing to warn about.
+    assert "allowedRoutes not cleaned up" not in operator.output()
 
 
 def test_no_gateway_is_reported_with_running_and_a_later_gateway_is_used(
