@@ -408,7 +408,7 @@ class ProviderRuntime:
                 await self._write_status(md, body, self._finalizer_refused(err), prior)
                 raise PassFailedError(errors.message(err)) from err
             md = modeldeployment.parse(body)
-        engine = _engine(md)
+        engine = _engine(md, prior)
         outcome = provider_status.Outcome()
         problem = self.provider.check_compatibility(md, engine) if engine else "no engine resolved yet"
         if problem is not None:
@@ -752,9 +752,14 @@ def key_of_md(md: ModelDeployment) -> str:
     return f"{md.metadata.namespace}/{md.metadata.name}"
 
 
-def _engine(md: ModelDeployment) -> EngineType | None:
+def _engine(md: ModelDeployment, prior: Mapping[str, Any] | None = None) -> EngineType | None:
+    """The engine to render: the spec's, else the core's decision of this very pass (`prior`, in
+    the shared pass: not yet in the body), else the one recorded in status."""
     if md.spec.engine is not None and md.spec.engine.type is not None:
         return md.spec.engine.type
+    decided = ((prior or {}).get("engine") or {}).get("type")
+    if decided:
+        return EngineType(decided)
     recorded = md.status.engine if md.status is not None else None
     return recorded.type if recorded is not None else None
 

@@ -63,6 +63,25 @@ def test_new_object_writes_finalizers_once_and_status_with_the_providers_result(
     assert {"Validated", "EngineSelected", "ProviderSelected", "ResourceCreated", "Ready"} <= types
 
 
+def test_an_auto_selected_engine_reaches_the_providers_first_pass(
+    cluster: Cluster, namespace: str, operator: Operator
+) -> None:
+    """The core decides the engine in the same pass the provider continues: the provider must
+    render with that decision, which the body it was handed does not carry yet."""
+    auto = vllm_md("auto")
+    del auto["spec"]["engine"]
+    cluster.custom.create_namespaced_custom_object(G, V, namespace, MD, auto)
+    status = wait_for(
+        lambda: (lambda s: s if s.get("phase") == "Running" else None)(_status(cluster, namespace, "auto")),
+        90,
+        "the ModelDeployment without an engine to run",
+    )
+    assert status["engine"]["type"] == "vllm"
+    conditions = {c["type"]: c for c in status["conditions"]}
+    assert conditions["EngineSelected"]["reason"] == "AutoSelected"
+    assert conditions["ProviderCompatible"]["status"] == "True"
+
+
 def test_foreign_object_with_the_target_name_is_reported_and_left_alone(
     cluster: Cluster, namespace: str, operator: Operator
 ) -> None:
