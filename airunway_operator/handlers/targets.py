@@ -13,6 +13,7 @@ for their CRDs to be served.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import kopf
@@ -63,7 +64,7 @@ def lean_watches(ctx: OperatorContext, api_client: Any) -> list[ListWatch]:
     kinds = {(k.api_version, k.kind, k.plural) for p in providers for k in p.targets}
     for api_version, kind, plural in sorted(kinds):
         if (api_version, plural) in BUILT_IN:
-            specs.append((api_version, kind, plural, OURS, _targets(ctx)))
+            specs.append((api_version, kind, plural, OURS, partial(_target_changed, ctx)))
     for label in sorted({p.pod_label for p in providers if p.pod_label}):
         # Pods carrying a provider's pod label: status that says why pods do not serve, without
         # polling. One watch per label key (selectors cannot say "any of these keys").
@@ -72,13 +73,21 @@ def lean_watches(ctx: OperatorContext, api_client: Any) -> list[ListWatch]:
         # A claim binding or the download Job finishing re-runs the ModelDeployment at once (the
         # storage pipeline's requeue timers are only a safety net). Every claim is watched, not
         # just ours: a pre-existing claim carries no label, and its binding matters as much.
-        specs.append((CLAIM.api_version, CLAIM.kind, CLAIM.plural, "", _claims(ctx)))
-        specs.append((JOB.api_version, JOB.kind, JOB.plural, OURS, _targets(ctx)))
+        specs.append((CLAIM.api_version, CLAIM.kind, CLAIM.plural, "", partial(_claim_changed, ctx)))
+        specs.append((JOB.api_version, JOB.kind, JOB.plural, OURS, partial(_target_changed, ctx)))
     for provider in providers:
         probe = provider.upstream_probe
         if probe is not None:
             # An upstream controller coming or going changes the provider's readiness: re-probe then.
-            specs.append(("apps/v1", "Deployment", "deployments", probe.controller_selector, _upstream(ctx)))
+            specs.append(
+                (
+                    "apps/v1",
+                    "Deployment",
+                    "deployments",
+                    probe.controller_selector,
+                    partial(_upstream_changed, ctx),
+                )
+            )
     return [
         ListWatch(
             api_client, api_version, kind, plural, deliver, label_selector=selector, namespace=namespace
@@ -88,33 +97,12 @@ def lean_watches(ctx: OperatorContext, api_client: Any) -> list[ListWatch]:
     ]
 
 
-def _targets(ctx: OperatorContext) -> Any:
-    def deliver(type: str, body: dict[str, Any]) -> None:
-        _target_changed(ctx, type, body)
-
-    return deliver
-
-
 def _pods(ctx: OperatorContext, label: str) -> Any:
     def deliver(type: str, body: dict[str, Any]) -> None:
         labels = (body.get("metadata") or {}).get("labels") or {}
         # DELETED from a selected watch is also a pod leaving the selection (its label removed):
         # then the pod is re-indexed from the labels it still has.
         _pod_changed(ctx, body, deleted=type == "DELETED" and label in labels)
-
-    return deliver
-
-
-def _claims(ctx: OperatorContext) -> Any:
-    def deliver(type: str, body: dict[str, Any]) -> None:
-        _claim_changed(ctx, type, body)
-
-    return deliver
-
-
-def _upstream(ctx: OperatorContext) -> Any:
-    def deliver(type: str, body: dict[str, Any]) -> None:
-        _upstream_changed(ctx, type, body)
 
     return deliver
 
